@@ -21,3 +21,13 @@ export const KEEP_RAW: readonly string[] = [
   'PKIX1Explicit88.TBSCertificate',
   'PKIX1Explicit88.TBSCertList',
 ];
+
+/**
+ * Extra tags accepted on decode for one component, where deployed implementations disagree with the
+ * module. Encoding always uses the module's tag. Keyed by Module.Type.component[.component...].
+ */
+export const TAG_ALIASES: Readonly<Record<string, readonly (readonly [cls: number, num: number])[]>> = {
+  // SGP.32 v1.2 §2.11.1.1.3: enable.rollbackFlag is a universal NULL (05 00) because iccid is tagged,
+  // so the SEQUENCE gets no automatic tags. Some IPA/eUICC tests send it as [1] (81 00); accept both.
+  'SGP32Definitions.Psmo.enable.rollbackFlag': [[2, 1]],
+};

@@ -335,7 +335,11 @@ export class Registry {
   private fieldsOf(fields: readonly Field[], module: string): CompiledField[] {
     return fields.map((f) => {
       const type = this.compile(f.t, module);
-      const keys = type.firstKeys;
+      let keys = type.firstKeys;
+      if (f.a && keys) {
+        if (type.wrappers.length) throw new Error(`tag aliases need a type without explicit tags (${f.n})`);
+        keys = new Set([...keys, ...f.a.map(([cls, num]) => tagKey(cls, num))]);
+      }
       return {
         name: f.n,
         type,

@@ -21,6 +21,8 @@ export interface Field {
   o?: 1;
   /** DEFAULT value as written: boolean, number, identifier, {hex}, {names}, {}. */
   d?: unknown;
+  /** Further [class, number] tags accepted on decode for this component (interoperability aliases). */
+  a?: readonly (readonly [number, number])[];
 }
 
 export type Node =
