@@ -127,3 +127,11 @@ export function buildCertificate(t: CertificateTemplate): Uint8Array {
   const signature = rawToDer(ecdsaSign(t.issuerKey, tbs));
   return seq(tbs, algorithm, tlv([0x03], concatBytes(Uint8Array.of(0), signature)));
 }
+
+/** Builds and signs a v2 CRL (RFC 5280 §5.1) listing `revokedSerials`, for tests and test PKIs. */
+export function buildCrl(c: { issuer: NameAttribute[]; issuerKey: EcPrivateKey; thisUpdate: Date; nextUpdate: Date; revokedSerials: Uint8Array[] }): Uint8Array {
+  const algorithm = seq(oid(OID.ecdsaWithSha256));
+  const entries = c.revokedSerials.map((sn) => seq(integer(sn), encodeTime(c.thisUpdate)));
+  const tbs = seq(integer(Uint8Array.of(1)), algorithm, encodeName(c.issuer), encodeTime(c.thisUpdate), encodeTime(c.nextUpdate), ...(entries.length ? [seq(...entries)] : []));
+  return seq(tbs, algorithm, tlv([0x03], concatBytes(Uint8Array.of(0), rawToDer(ecdsaSign(c.issuerKey, tbs)))));
+}

@@ -1,5 +1,5 @@
 // Shared test helpers: the third-party vectors, temp dirs and the openssl command line.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -63,13 +63,8 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 
 /** Runs openssl; returns {ok, out}. */
 export function openssl(args: string[], cwd?: string): { ok: boolean; out: string } {
-  try {
-    const out = execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-    return { ok: true, out };
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer };
-    return { ok: false, out: `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}` };
-  }
+  const r = spawnSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { ok: r.status === 0, out: `${r.stdout?.toString() ?? ''}${r.stderr?.toString() ?? ''}` };
 }
 
 export function writeBytes(path: string, data: Uint8Array | string): string {
