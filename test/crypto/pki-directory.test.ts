@@ -9,7 +9,7 @@ import { validateCertificatePath } from '../../src/crypto/certificates.ts';
 import { loadPkiDirectory, type LoadedPki } from '../../src/crypto/pki-directory.ts';
 import { eimSignature } from '../../src/crypto/signatures.ts';
 import type { PkiIndex } from '../../src/crypto/test-pki.ts';
-import { openssl, pick, REPO, tempDir, vectorBytes } from './helpers.ts';
+import { FIXTURES, openssl, pick, REPO, tempDir, vectorBytes } from './helpers.ts';
 
 const tmp = tempDir();
 let pki: LoadedPki;
@@ -69,6 +69,27 @@ describe('eim pki init --curve both --euiccs 3', () => {
     const pkg = pick(vectorBytes('sgp32-tt-euiccpkgreq-enable'), 0);
     const s = await eimSignature.sign(eim.signer!, pkg, 1);
     expect(eimSignature.verify(certificatePublicKey(eim.certificate), s, pkg, 1)).toBe(true);
+  });
+
+  it('loads another PKI unchanged given a pki.json: SGP.26 DER certificates, no keys', async () => {
+    const other = tempDir();
+    try {
+      const auth = vectorBytes('sgp22-comprion-authserverresp');
+      writeFileSync(join(other.dir, 'CERT_CI_ECDSA_NIST.pem'), readFileSync(join(FIXTURES, 'sgp26-ci-nist.pem')));
+      writeFileSync(join(other.dir, 'CERT_EUM_ECDSA_NIST.der'), pick(auth, 0, 3));
+      writeFileSync(join(other.dir, 'CERT_EUICC_ECDSA_NIST.der'), pick(auth, 0, 2));
+      const eid = '89049032123451234512345678901235';
+      const idx = { format: 'sgp32-eim-pki/1', sets: [{ curve: 'P-256', ciPkId: 'F54172BDF98A95D65CBEB88A38A1C11D800A85C3', ci: { cert: 'CERT_CI_ECDSA_NIST.pem' }, eum: { cert: 'CERT_EUM_ECDSA_NIST.der' }, euiccs: [{ eid, cert: 'CERT_EUICC_ECDSA_NIST.der' }] }] };
+      writeFileSync(join(other.dir, 'pki.json'), JSON.stringify(idx));
+      const loaded = loadPkiDirectory(other.dir);
+      const set = loaded.sets[0]!;
+      expect(set.ciPkId).toBe('f54172bdf98a95d65cbeb88a38a1c11d800a85c3');
+      expect(set.roles).toEqual({});
+      const r = await validateCertificatePath(set.euiccs[0]!.certificate, 'euicc', { trustAnchors: loaded.trustAnchors, intermediates: [set.eum.certificate], time: new Date('2025-06-01') });
+      expect(r.eid).toBe(eid);
+    } finally {
+      other.cleanup();
+    }
   });
 
   it('reports a broken directory with ERR_PKI_DIRECTORY', () => {
