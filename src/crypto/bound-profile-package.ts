@@ -1,4 +1,4 @@
-// BoundProfilePackage (SGP.22 v2.5 §2.5.5, §5.5.3 ES8+ functions; checklist §6.5): the SM-DP+ side
+// BoundProfilePackage (SGP.22 v2.5 §2.5.4; ES8+ functions §5.5.1-§5.5.4; checklist §6.5): the SM-DP+ side
 // builds it, the eUICC side checks and opens it.
 //
 // BF36 { BF23 InitialiseSecureChannelRequest, A0 {87 ConfigureISDP…}, A1 {88 StoreMetadata…},
@@ -40,7 +40,7 @@ export interface BuildBoundProfilePackageInput {
   storeMetadata: Uint8Array;
   /** The profile package (UPP, a stream of profile element TLVs). */
   profile: Uint8Array;
-  /** When given, a ReplaceSessionKeys (BF26) switches the 86 segments to these keys (SGP.22 v2.5 §2.5.5). */
+  /** When given, a ReplaceSessionKeys (BF26, SGP.22 v2.5 §5.5.4) switches the 86 segments to these keys. */
   ppk?: ProfileProtectionKeys;
   /** For tests: a fixed otSK.DP.ECKA instead of a fresh one. */
   smdpOtsk?: EcPrivateKey;

@@ -8,7 +8,8 @@ import { tlv } from '../../src/asn1/tlv.ts';
 import { buildBoundProfilePackage, openBoundProfilePackage, randomProfileProtectionKeys } from '../../src/crypto/bound-profile-package.ts';
 import { BspChannel, MAX_ENCRYPTED_PAYLOAD, MAX_SEGMENT_SIZE } from '../../src/crypto/bsp.ts';
 import { aesCmac } from '../../src/crypto/cmac.ts';
-import { CURVES, generateKeyPair, randomBytes } from '../../src/crypto/engine.ts';
+import { CURVES, ecdh, exportPkcs8, generateKeyPair, randomBytes } from '../../src/crypto/engine.ts';
+import { pemEncode, publicKeyFromPoint } from '../../src/crypto/keys.ts';
 import { deriveBspKeys } from '../../src/crypto/kdf.ts';
 import { FileKeySigner } from '../../src/crypto/signer.ts';
 import { concatBytes, fromHex, toHex } from '../../src/lib/bytes.ts';
@@ -26,6 +27,26 @@ describe('X9.63 KDF (pySim known answers)', () => {
     expect(keysHex(deriveBspKeys(h('c9a993dd4879a8f7161f2085410edd4f9652f1df37be097ba96ba2ca6be528fe'), 0x88, 16, hostId, h('89049032123451234512345678901235')))).toEqual([
       '472f5bfadd97f21d34f3ce9b51b92751', '9ec07f5b36a13e12a991d66e294e6242', '406d507b448a699e7a36a38494debbde',
     ]);
+  });
+});
+
+describe('ECKA-DH', () => {
+  it.each(CURVES)('agrees with openssl pkeyutl -derive on %s', (curve) => {
+    const tmp = tempDir();
+    try {
+      const a = generateKeyPair(curve);
+      const b = generateKeyPair(curve);
+      const aKey = writeBytes(join(tmp.dir, 'a.pem'), pemEncode('PRIVATE KEY', exportPkcs8(a)));
+      const bPub = writeBytes(join(tmp.dir, 'b.pub.pem'), pemEncode('PUBLIC KEY', b.publicKey.spki));
+      const out = join(tmp.dir, 'z.bin');
+      expect(openssl(['pkeyutl', '-derive', '-inkey', aKey, '-peerkey', bPub, '-out', out]).ok).toBe(true);
+      const z = ecdh(a, publicKeyFromPoint(curve, b.publicKey.point));
+      expect(z.length).toBe(32);
+      expect(toHex(z)).toBe(toHex(new Uint8Array(readFileSync(out))));
+      expect(toHex(ecdh(b, a.publicKey))).toBe(toHex(z));
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
 
