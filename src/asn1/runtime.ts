@@ -55,6 +55,8 @@ function head(buf: Uint8Array, pos: number, limit: number, depth: number): void 
       num = num * 128 + (b & 0x7f);
       if (++count > 3) throw new Asn1Error('ERR_ASN1_TAG', 'tag number too large', pos);
     } while (b & 0x80);
+    // X.690 §8.1.2.2: tag numbers below 31 use the single-octet form, in BER too.
+    if (num < 31) throw new Asn1Error('ERR_ASN1_TAG', `long-form tag for number ${num}`, pos);
   }
   if (p >= limit) throw new Asn1Error('ERR_ASN1_TRUNCATED', 'expected a length, found the end of the value', p);
   let len = buf[p++]!;
@@ -598,7 +600,7 @@ function octetsCore(node: Node, size: Bounds | undefined): Core {
   };
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // a leading U+FEFF is content, not a mark
 const utf8Encoder = new TextEncoder();
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
@@ -612,7 +614,18 @@ function latin1(buf: Uint8Array, cs: number, ce: number, max: number): string | 
   return s;
 }
 
+/** What decoding accepts for the restricted string and time types (BER forms included). */
+const DECODE_SYNTAX: Partial<Record<StringKind, RegExp>> = {
+  printable: PRINTABLE,
+  numeric: /^[0-9 ]*$/,
+  // X.680 §47: YYMMDDhhmm[ss] then Z or a UTC offset.
+  utctime: /^[0-9]{10}([0-9]{2})?(Z|[+-][0-9]{4})$/,
+  // X.680 §46: YYYYMMDDhh[mm[ss]][.fraction] then optionally Z or a UTC offset.
+  gentime: /^[0-9]{10}([0-9]{2}([0-9]{2})?)?([.,][0-9]+)?(Z|[+-][0-9]{4})?$/,
+};
+
 function stringCore(node: Node, s: StringKind, size: Bounds | undefined): Core {
+  const syntax = DECODE_SYNTAX[s];
   return {
     kind: 'str',
     node,
@@ -638,12 +651,12 @@ function stringCore(node: Node, s: StringKind, size: Bounds | undefined): Core {
         case 'universal': {
           const unit = s === 'bmp' ? 2 : 4;
           if ((ce - cs) % unit !== 0) throw new Asn1Error('ERR_ASN1_VALUE', `${s === 'bmp' ? 'BMPString' : 'UniversalString'} length not a multiple of ${unit}`, H_START);
-          const cps: number[] = [];
-          for (let i = cs; i < ce; i += unit) cps.push(unit === 2 ? (buf[i]! << 8) | buf[i + 1]! : ((buf[i]! << 24) >>> 0) + (buf[i + 1]! << 16) + (buf[i + 2]! << 8) + buf[i + 3]!);
-          try {
-            v = String.fromCodePoint(...cps);
-          } catch {
-            throw new Asn1Error('ERR_ASN1_VALUE', 'invalid code point', H_START);
+          v = '';
+          for (let i = cs; i < ce; i += unit) {
+            const cp = unit === 2 ? (buf[i]! << 8) | buf[i + 1]! : ((buf[i]! << 24) >>> 0) + (buf[i + 1]! << 16) + (buf[i + 2]! << 8) + buf[i + 3]!;
+            // UCS-2 / UCS-4 characters: surrogate code points and values beyond U+10FFFF are not characters.
+            if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) throw new Asn1Error('ERR_ASN1_VALUE', `invalid character U+${cp.toString(16)}`, i);
+            v += String.fromCodePoint(cp);
           }
           break;
         }
@@ -653,6 +666,7 @@ function stringCore(node: Node, s: StringKind, size: Bounds | undefined): Core {
         default:
           v = latin1(buf, cs, ce, 0x7f);
           if (v === null) throw new Asn1Error('ERR_ASN1_VALUE', 'non-ASCII byte in a 7-bit string type', H_START);
+          if (syntax && !syntax.test(v)) throw new Asn1Error('ERR_ASN1_VALUE', `${JSON.stringify(v.slice(0, 40))} is not a valid ${s === 'printable' ? 'PrintableString' : s === 'numeric' ? 'NumericString' : s === 'utctime' ? 'UTCTime' : 'GeneralizedTime'}`, H_START);
       }
       if (size && CHECK_CONSTRAINTS) {
         const n = [...v!].length;
@@ -954,11 +968,17 @@ function setCore(node: Node, fields: CompiledField[], ext: boolean, keepRaw: boo
         }
         parts.push(sub.result());
       }
-      // DER (X.690 §10.3): SET components in the canonical order of their tags.
-      parts.sort(compareBytes);
+      // DER (X.690 §10.3, X.680 §8.6): SET components in the canonical order of their tags:
+      // class (universal, application, context, private), then number; the constructed bit does not count.
+      parts.sort((a, b) => tagOrder(a) - tagOrder(b));
       for (let i = parts.length - 1; i >= 0; i--) w.bytes(parts[i]!);
     },
   };
+}
+
+function tagOrder(tlvBytes: Uint8Array): number {
+  head(tlvBytes, 0, tlvBytes.length, 0);
+  return H_KEY;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
