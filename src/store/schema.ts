@@ -1,0 +1,190 @@
+// The eIM's tables (drizzle-orm, PostgreSQL dialect: the same schema runs on PGlite and PostgreSQL).
+// Binary protocol data (certificates, packages as delivered, signed results) is kept verbatim as bytea,
+// so a signature can always be checked again over the bytes that travelled.
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/** bytea as Uint8Array on both drivers (pg returns Buffer, a Uint8Array subclass). */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (v) => v,
+  fromDriver: (v) => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer)),
+});
+
+const created = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** An eUICC this eIM manages, identified by its EID (32 hex digits, upper case). */
+export const euiccs = pgTable(
+  'euiccs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id').notNull().default('default'),
+    eid: text('eid').notNull(),
+    /** Curve of the eIM key the packages for this eUICC are signed with. */
+    curve: text('curve').notNull().default('P-256'),
+    /** `enforce` (default): only verified results change state. `off`: labs only, logged on each use. */
+    verificationPolicy: text('verification_policy').notNull().default('enforce'),
+    euiccCertificate: bytea('euicc_certificate'),
+    eumCertificate: bytea('eum_certificate'),
+    ipaCapabilities: jsonb('ipa_capabilities'),
+    tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    /** Set by a notifyStateChange; cleared when a fresh profile inventory arrives. */
+    inventoryStale: boolean('inventory_stale').notNull().default(false),
+    lastStateChangeCause: integer('last_state_change_cause'),
+    lastSeenAt: ts('last_seen_at'),
+    /** Highest seqNumber of a result or notification accepted from this eUICC (SGP.32 v1.2 §5.14.6 ordering). */
+    lastSeqNumber: bigint('last_seq_number', { mode: 'number' }),
+    createdAt: created(),
+  },
+  (t) => [uniqueIndex('euiccs_eid').on(t.eid), index('euiccs_tenant').on(t.tenantId)],
+);
+
+/** This eIM's association with one eUICC: the replay counter and association token (SGP.32 v1.2 §3.2, §3.6). */
+export const associations = pgTable(
+  'associations',
+  {
+    euiccId: bigint('euicc_id', { mode: 'number' })
+      .notNull()
+      .references(() => euiccs.id, { onDelete: 'cascade' }),
+    eimId: text('eim_id').notNull(),
+    /** Last counterValue used in a package (persisted before the package leaves). */
+    counterValue: bigint('counter_value', { mode: 'number' }).notNull().default(0),
+    associationToken: bigint('association_token', { mode: 'number' }),
+    createdAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.euiccId, t.eimId] })],
+);
+
+/** An operator's request for one eUICC. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull().default('default'),
+    euiccId: bigint('euicc_id', { mode: 'number' })
+      .notNull()
+      .references(() => euiccs.id, { onDelete: 'cascade' }),
+    /** psmo | eco | euiccData | download */
+    kind: text('kind').notNull(),
+    request: jsonb('request').notNull(),
+    /** queued -> delivered -> done | failed | expired | cancelled */
+    status: text('status').notNull().default('queued'),
+    outcome: jsonb('outcome'),
+    error: jsonb('error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: created(),
+    deliveredAt: ts('delivered_at'),
+    completedAt: ts('completed_at'),
+    expiresAt: ts('expires_at'),
+  },
+  (t) => [index('orders_euicc_status').on(t.euiccId, t.status), index('orders_tenant_created').on(t.tenantId, t.createdAt)],
+);
+
+/** An eIM package as it leaves for the eUICC (SGP.32 v1.2 §2.11): built, signed and stored before delivery. */
+export const packages = pgTable(
+  'packages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    euiccId: bigint('euicc_id', { mode: 'number' })
+      .notNull()
+      .references(() => euiccs.id, { onDelete: 'cascade' }),
+    /** euiccPackageRequest | ipaEuiccDataRequest | profileDownloadTriggerRequest */
+    kind: text('kind').notNull(),
+    eimTransactionId: bytea('eim_transaction_id').notNull(),
+    counterValue: bigint('counter_value', { mode: 'number' }),
+    /** The GetEimPackageResponse alternative exactly as delivered (re-delivered unchanged). */
+    der: bytea('der').notNull(),
+    /** queued -> delivered -> answered | cancelled | expired */
+    status: text('status').notNull().default('queued'),
+    deliveryCount: integer('delivery_count').notNull().default(0),
+    createdAt: created(),
+    deliveredAt: ts('delivered_at'),
+    answeredAt: ts('answered_at'),
+  },
+  (t) => [uniqueIndex('packages_txid').on(t.eimTransactionId), index('packages_euicc_status').on(t.euiccId, t.status, t.id)],
+);
+
+/** Results received from eUICCs, verbatim, with the outcome of their verification. */
+export const results = pgTable(
+  'results',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    euiccId: bigint('euicc_id', { mode: 'number' })
+      .notNull()
+      .references(() => euiccs.id, { onDelete: 'cascade' }),
+    packageId: bigint('package_id', { mode: 'number' }).references(() => packages.id, { onDelete: 'set null' }),
+    kind: text('kind').notNull(),
+    seqNumber: bigint('seq_number', { mode: 'number' }),
+    der: bytea('der').notNull(),
+    verified: boolean('verified').notNull(),
+    receivedAt: created(),
+  },
+  (t) => [index('results_euicc').on(t.euiccId)],
+);
+
+/** The profile inventory of each eUICC, as last reported. */
+export const profiles = pgTable(
+  'profiles',
+  {
+    euiccId: bigint('euicc_id', { mode: 'number' })
+      .notNull()
+      .references(() => euiccs.id, { onDelete: 'cascade' }),
+    iccid: text('iccid').notNull(),
+    isdpAid: text('isdp_aid'),
+    /** disabled | enabled */
+    state: text('state').notNull(),
+    profileClass: text('profile_class'),
+    profileName: text('profile_name'),
+    serviceProviderName: text('service_provider_name'),
+    nickname: text('nickname'),
+    fallbackAttribute: boolean('fallback_attribute').notNull().default(false),
+    updatedAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.euiccId, t.iccid] })],
+);
+
+/** Notifications received from eUICCs (SGP.22 PendingNotification), and whether they were forwarded. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    euiccId: bigint('euicc_id', { mode: 'number' }).references(() => euiccs.id, { onDelete: 'cascade' }),
+    seqNumber: bigint('seq_number', { mode: 'number' }),
+    /** install | enable | disable | delete | other */
+    event: text('event').notNull(),
+    iccid: text('iccid'),
+    notificationAddress: text('notification_address'),
+    der: bytea('der').notNull(),
+    verified: boolean('verified').notNull().default(false),
+    /** received -> forwarded | failed */
+    status: text('status').notNull().default('received'),
+    receivedAt: created(),
+    forwardedAt: ts('forwarded_at'),
+  },
+  (t) => [index('notifications_euicc').on(t.euiccId)],
+);
+
+/** State of an indirect profile download relayed between ESipa and ES9+ (SGP.32 v1.2 §3.2). */
+export const downloadSessions = pgTable(
+  'download_sessions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: uuid('order_id').references(() => orders.id, { onDelete: 'set null' }),
+    euiccId: bigint('euicc_id', { mode: 'number' }).references(() => euiccs.id, { onDelete: 'cascade' }),
+    eimTransactionId: bytea('eim_transaction_id'),
+    smdpAddress: text('smdp_address').notNull(),
+    smdpTransactionId: text('smdp_transaction_id'),
+    matchingId: text('matching_id'),
+    /** initiated -> authenticated -> bppDelivered -> done | cancelled | failed */
+    state: text('state').notNull(),
+    detail: jsonb('detail'),
+    createdAt: created(),
+    updatedAt: created(),
+  },
+  (t) => [index('download_sessions_smdp_txid').on(t.smdpTransactionId), index('download_sessions_eim_txid').on(t.eimTransactionId)],
+);
