@@ -3,4 +3,4 @@
 export * from './generated/index.ts';
 export { Asn1Error, type Asn1ErrorCode } from './errors.ts';
 export { allTypeNames, codec, findType, type Asn1Type, type BitString, type DecodeOptions } from './types.ts';
-export { RAW, rawBytes } from './runtime.ts';
+export { ENCODED, RAW, rawBytes, verbatim } from './runtime.ts';

@@ -17,6 +17,17 @@ import { MAX_DEPTH, tagBytes, tagKey, describeTag } from './tlv.ts';
 /** Decoded values of signed structures carry their received bytes (the whole TLV) under this key. */
 export const RAW: unique symbol = Symbol.for('sgp32-eim.asn1.raw') as never;
 
+/** A value standing for bytes already encoded (a whole TLV), written verbatim by the encoder. */
+export const ENCODED: unique symbol = Symbol.for('sgp32-eim.asn1.encoded') as never;
+
+/**
+ * A stand-in for a value of a constructed type (SEQUENCE, SET, CHOICE) whose DER is already known: the
+ * encoder copies `tlv` unchanged. Used to re-send stored packages and relay signed structures byte for byte.
+ */
+export function verbatim<T>(tlv: Uint8Array): T {
+  return { [ENCODED]: tlv } as T;
+}
+
 /** The bytes a value was decoded from, when its type keeps them (signed structures). */
 export function rawBytes(value: unknown): Uint8Array | undefined {
   return value !== null && typeof value === 'object' ? ((value as Record<symbol, unknown>)[RAW] as Uint8Array | undefined) : undefined;
@@ -423,7 +434,12 @@ function choiceFirst(core: Core): Set<number> | null {
 
 function makeWrite(c: Compiled): (w: Writer, v: unknown) => void {
   const { core, wrapperIds, ownId } = c;
+  const mayBeVerbatim = core.kind === 'seq' || core.kind === 'set' || core.kind === 'choice';
   return function write(w: Writer, v: unknown): void {
+    if (mayBeVerbatim && v !== null && typeof v === 'object' && ENCODED in v) {
+      w.bytes((v as { [ENCODED]: Uint8Array })[ENCODED]);
+      return;
+    }
     const start = w.size();
     core.write(w, v);
     if (ownId) {

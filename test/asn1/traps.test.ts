@@ -1,7 +1,7 @@
 // The encoding traps other implementations fell into (../shared/docs/sgp32-eim-checklist.md §1.3),
 // each pinned to the bytes SGP.32 v1.2 / SGP.22 v2.5 require.
 import { describe, expect, it } from 'vitest';
-import { Asn1Error, PKIX1Explicit88, RSPDefinitions, SGP32Definitions as S, rawBytes } from '../../src/asn1/index.ts';
+import { Asn1Error, PKIX1Explicit88, RSPDefinitions, SGP32Definitions as S, rawBytes, verbatim } from '../../src/asn1/index.ts';
 import { tlv } from '../../src/asn1/tlv.ts';
 import { concatBytes, fromHex, toHex } from '../../src/lib/bytes.ts';
 
@@ -189,5 +189,11 @@ describe('SGP.32 v1.2 encoding traps (checklist §1.3)', () => {
     // SGP.32 v1.2 moves SetDefaultDpAddressRequest to BF65; SGP.22 v2.5 has it at BF3F.
     expect(toHex(S.SetDefaultDpAddressRequest.encode({ defaultDpAddress: 'a' }))).toBe('bf6503800161');
     expect(toHex(RSPDefinitions.SetDefaultDpAddressRequest.encode({ defaultDpAddress: 'a' }))).toBe('bf3f03800161');
+  });
+
+  it('a verbatim value is written unchanged: a stored package goes out byte for byte', () => {
+    const stored = fromHex('bf5131302c80036162635a10000102030405060708090a0b0c0d0e0f810101a010a30e5a0a981000000000000001f005005f3700');
+    const msg = S.GetEimPackageResponse.encode({ euiccPackageRequest: verbatim<S.EuiccPackageRequest>(stored) });
+    expect(toHex(msg)).toBe(H('bf4f', stored));
   });
 });
