@@ -1,0 +1,113 @@
+// The eIM's records: what it knows about each eUICC, its association, orders and packages.
+import type { Curve } from '../crypto/engine.ts';
+import type { OrderRequest } from './operations.ts';
+
+export type VerificationPolicy = 'enforce' | 'off';
+
+export interface Euicc {
+  id: number;
+  tenantId: string;
+  eid: string;
+  curve: Curve;
+  verificationPolicy: VerificationPolicy;
+  euiccCertificate: Uint8Array | null;
+  eumCertificate: Uint8Array | null;
+  ipaCapabilities: unknown;
+  tags: string[];
+  attributes: Record<string, string>;
+  inventoryStale: boolean;
+  lastStateChangeCause: number | null;
+  lastSeenAt: Date | null;
+  lastSeqNumber: number | null;
+  createdAt: Date;
+}
+
+export interface Association {
+  euiccId: number;
+  eimId: string;
+  counterValue: number;
+  associationToken: number | null;
+}
+
+/** queued -> delivered -> done | failed | expired | cancelled */
+export type OrderStatus = 'queued' | 'delivered' | 'done' | 'failed' | 'expired' | 'cancelled';
+export const FINAL_ORDER_STATUSES: readonly OrderStatus[] = ['done', 'failed', 'expired', 'cancelled'];
+
+export interface OrderError {
+  code: string;
+  message: string;
+  /** Spec values kept verbatim where the eUICC, IPA or SM-DP+ gave one. */
+  details?: unknown;
+}
+
+export interface Order {
+  id: string;
+  tenantId: string;
+  euiccId: number;
+  kind: OrderRequest['kind'];
+  request: OrderRequest;
+  status: OrderStatus;
+  outcome: unknown;
+  error: OrderError | null;
+  attempts: number;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  completedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export type PackageKind = 'euiccPackageRequest' | 'ipaEuiccDataRequest' | 'profileDownloadTriggerRequest';
+/** queued -> delivered -> answered | cancelled | expired */
+export type PackageStatus = 'queued' | 'delivered' | 'answered' | 'cancelled' | 'expired';
+
+export interface EimPackage {
+  id: number;
+  orderId: string;
+  euiccId: number;
+  kind: PackageKind;
+  eimTransactionId: Uint8Array;
+  counterValue: number | null;
+  /** The GetEimPackageResponse alternative (BF51 / BF52 / BF54 TLV) exactly as delivered. */
+  der: Uint8Array;
+  status: PackageStatus;
+  deliveryCount: number;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  answeredAt: Date | null;
+}
+
+export interface ProfileRecord {
+  euiccId: number;
+  iccid: string;
+  isdpAid: string | null;
+  state: 'enabled' | 'disabled';
+  profileClass: string | null;
+  profileName: string | null;
+  serviceProviderName: string | null;
+  nickname: string | null;
+  fallbackAttribute: boolean;
+  updatedAt: Date;
+}
+
+export interface ResultRecord {
+  euiccId: number;
+  packageId: number | null;
+  kind: string;
+  seqNumber: number | null;
+  der: Uint8Array;
+  verified: boolean;
+}
+
+export interface NotificationRecord {
+  id: number;
+  euiccId: number | null;
+  seqNumber: number | null;
+  event: string;
+  iccid: string | null;
+  notificationAddress: string | null;
+  der: Uint8Array;
+  verified: boolean;
+  status: 'received' | 'forwarded' | 'failed';
+  receivedAt: Date;
+  forwardedAt: Date | null;
+}

@@ -1,0 +1,93 @@
+// Use case: ESipa GetEimPackage (SGP.32 v1.2 §6.1.x, retrieve mode). One package per poll, oldest first;
+// a package delivered but not answered is delivered again unchanged (same counter, same eimTransactionId),
+// so at most one EuiccPackageRequest is outstanding per eUICC.
+import { SGP32Definitions as S, verbatim } from '../asn1/index.ts';
+import { eidFromBytes } from '../domain/identifiers.ts';
+import type { OrderRequest } from '../domain/operations.ts';
+import type { ServiceDeps } from './deps.ts';
+import type { PollBook } from './poll-book.ts';
+import type { PendingPackage } from './ports.ts';
+import { queueOrder } from './create-order.ts';
+
+/** SGP.32 v1.2 GetEimPackageResponse eimPackageError values. */
+export const EimPackageError = { noEimPackageAvailable: 1, eidNotFound: 2, invalidEid: 3, missingEid: 4, undefinedError: 127 } as const;
+
+export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: S.GetEimPackageRequest): Promise<S.GetEimPackageResponse> {
+  if (!request.eidValue) return { eimPackageError: EimPackageError.missingEid };
+  const eid = eidFromBytes(request.eidValue);
+  if (!eid) return { eimPackageError: EimPackageError.invalidEid };
+  const euicc = await book.lookup(eid);
+  if (!euicc) return { eimPackageError: EimPackageError.eidNotFound };
+  const now = deps.now();
+  book.seen(euicc.id, now);
+  if (request.notifyStateChange !== undefined) await recordStateChange(deps, euicc.id, request.stateChangeCause);
+
+  for (let guard = 0; guard < 100; guard++) {
+    const pkg = await deps.store.nextPackage(euicc.id);
+    if (!pkg) return { eimPackageError: EimPackageError.noEimPackageAvailable };
+    if (pkg.status === 'delivered') {
+      await deps.store.updatePackage(pkg.id, { deliveryCount: pkg.deliveryCount + 1, deliveredAt: now });
+      return response(pkg);
+    }
+    if (pkg.orderStatus === 'cancelled' || pkg.orderStatus === 'failed' || pkg.orderStatus === 'done') {
+      await deps.store.updatePackage(pkg.id, { status: 'cancelled' });
+      continue;
+    }
+    if (pkg.orderExpiresAt && pkg.orderExpiresAt.getTime() <= now.getTime()) {
+      await expire(deps, pkg, now);
+      continue;
+    }
+    await deps.store.transaction(async (tx) => {
+      await tx.updatePackage(pkg.id, { status: 'delivered', deliveryCount: 1, deliveredAt: now });
+      await tx.updateOrder(pkg.orderId, { status: 'delivered', deliveredAt: now });
+    });
+    return response(pkg);
+  }
+  deps.log.error('GetEimPackage gave up after skipping 100 stale packages', { eid });
+  return { eimPackageError: EimPackageError.undefinedError };
+}
+
+function response(pkg: PendingPackage): S.GetEimPackageResponse {
+  switch (pkg.kind) {
+    case 'euiccPackageRequest':
+      return { euiccPackageRequest: verbatim(pkg.der) };
+    case 'ipaEuiccDataRequest':
+      return { ipaEuiccDataRequest: verbatim(pkg.der) };
+    case 'profileDownloadTriggerRequest':
+      return { profileDownloadTriggerRequest: verbatim(pkg.der) };
+  }
+}
+
+async function expire(deps: ServiceDeps, pkg: PendingPackage, now: Date): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    await tx.updatePackage(pkg.id, { status: 'expired' });
+    await tx.updateOrder(pkg.orderId, {
+      status: 'expired',
+      completedAt: now,
+      error: { code: 'ERR_EXPIRED', message: `not picked up by the device before ${pkg.orderExpiresAt!.toISOString()}` },
+    });
+  });
+}
+
+/**
+ * SGP.32 v1.2 GetEimPackageRequest notifyStateChange / stateChangeCause: the profile state changed on the
+ * device (fallback, emergency profile, another eIM, ...). Record the cause, mark the inventory stale and
+ * queue a listProfileInfo so the eIM learns the new state (checklist §2.7).
+ */
+async function recordStateChange(deps: ServiceDeps, euiccId: number, cause: number | undefined): Promise<void> {
+  const euicc = await deps.store.findEuiccById(euiccId);
+  if (!euicc) return;
+  await deps.store.updateEuicc(euiccId, { inventoryStale: true, lastStateChangeCause: cause ?? null });
+  deps.log.info('eUICC reported a state change', { eid: euicc.eid, cause });
+  const refresh: OrderRequest = { kind: 'psmo', operations: [{ op: 'listProfileInfo' }] };
+  try {
+    await deps.store.transaction(async (tx) => {
+      const open = await tx.listOrders(euiccId, ['queued']);
+      const queued = open.some((o) => o.kind === 'psmo' && (o.request as Extract<OrderRequest, { kind: 'psmo' }>).operations.every((op) => op.op === 'listProfileInfo'));
+      if (!queued) await queueOrder(deps, tx, euicc, refresh, euicc.tenantId, new Date(deps.now().getTime() + deps.defaultOrderTtlMs));
+    });
+  } catch (e) {
+    // The refresh is best effort (e.g. no association yet): the state change itself is recorded.
+    deps.log.warn('could not queue a profile inventory refresh after a state change', { eid: euicc.eid, error: String(e) });
+  }
+}

@@ -1,0 +1,56 @@
+// The persistence the use cases need, as an interface: src/store implements it on drizzle (PGlite or
+// PostgreSQL); tests may use it directly. Every method also runs inside `transaction`, which is how the
+// use cases make several changes all-or-nothing.
+import type { Association, EimPackage, Euicc, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
+
+export type NewEuicc = Pick<Euicc, 'eid'> & Partial<Pick<Euicc, 'tenantId' | 'curve' | 'verificationPolicy' | 'euiccCertificate' | 'eumCertificate' | 'tags' | 'attributes'>>;
+export type EuiccPatch = Partial<Omit<Euicc, 'id' | 'eid' | 'createdAt'>>;
+export type NewOrder = Pick<Order, 'tenantId' | 'euiccId' | 'kind' | 'request'> & Partial<Pick<Order, 'expiresAt' | 'status'>>;
+export type OrderPatch = Partial<Pick<Order, 'status' | 'outcome' | 'error' | 'attempts' | 'deliveredAt' | 'completedAt'>>;
+export type NewPackage = Pick<EimPackage, 'orderId' | 'euiccId' | 'kind' | 'eimTransactionId' | 'counterValue' | 'der'>;
+export type PackagePatch = Partial<Pick<EimPackage, 'status' | 'deliveryCount' | 'deliveredAt' | 'answeredAt'>>;
+export type NewNotification = Omit<NotificationRecord, 'id' | 'receivedAt' | 'forwardedAt' | 'status'>;
+
+export type PendingPackage = EimPackage & { orderStatus: OrderStatus; orderExpiresAt: Date | null };
+
+export interface Repositories {
+  findEuiccByEid(eid: string): Promise<Euicc | undefined>;
+  findEuiccById(id: number): Promise<Euicc | undefined>;
+  insertEuicc(values: NewEuicc): Promise<Euicc>;
+  updateEuicc(id: number, patch: EuiccPatch): Promise<void>;
+  /** Sets last-seen times for many eUICCs at once (batched poll bookkeeping). */
+  touchEuiccs(seen: Map<number, Date>): Promise<void>;
+
+  /** The association row, locked for update inside a transaction. */
+  lockAssociation(euiccId: number, eimId: string): Promise<Association | undefined>;
+  upsertAssociation(a: Association): Promise<void>;
+
+  insertOrder(values: NewOrder): Promise<Order>;
+  findOrder(id: string): Promise<Order | undefined>;
+  updateOrder(id: string, patch: OrderPatch): Promise<void>;
+  listOrders(euiccId: number, statuses?: OrderStatus[]): Promise<Order[]>;
+
+  insertPackage(values: NewPackage): Promise<EimPackage>;
+  /** The oldest package of this eUICC that is queued or delivered (not yet answered), with its order's state. */
+  nextPackage(euiccId: number): Promise<PendingPackage | undefined>;
+  findPackageByTransactionId(eimTransactionId: Uint8Array): Promise<EimPackage | undefined>;
+  findPackageByCounter(euiccId: number, counterValue: number): Promise<EimPackage | undefined>;
+  updatePackage(id: number, patch: PackagePatch): Promise<void>;
+  /** Marks every unanswered package of an order with `status`. */
+  closePackages(orderId: string, status: PackageStatus): Promise<void>;
+
+  insertResult(values: ResultRecord): Promise<void>;
+
+  listProfiles(euiccId: number): Promise<ProfileRecord[]>;
+  replaceProfiles(euiccId: number, profiles: Omit<ProfileRecord, 'updatedAt'>[]): Promise<void>;
+  upsertProfile(profile: Omit<ProfileRecord, 'updatedAt'>): Promise<void>;
+  deleteProfile(euiccId: number, iccid: string): Promise<void>;
+
+  insertNotification(values: NewNotification): Promise<NotificationRecord>;
+  updateNotification(id: number, patch: Partial<Pick<NotificationRecord, 'status' | 'forwardedAt'>>): Promise<void>;
+}
+
+export interface Store extends Repositories {
+  /** Runs `fn` in one database transaction: all of its changes or none. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,48 @@
+// Use case: the eIM learns of an eUICC it is associated with (registration or import), with the
+// counter and association token of that association (SGP.32 v1.2 §3.2, §3.6).
+import { DomainError, invalid } from '../domain/errors.ts';
+import { parseEid } from '../domain/identifiers.ts';
+import type { Euicc, VerificationPolicy } from '../domain/records.ts';
+import type { Curve } from '../crypto/engine.ts';
+import type { ServiceDeps } from './deps.ts';
+
+export interface RegisterEuiccInput {
+  eid: string;
+  tenantId?: string;
+  curve?: Curve;
+  verificationPolicy?: VerificationPolicy;
+  /** Initial counterValue of this eIM's association (as in the EimConfigurationData given to the eUICC). */
+  counterValue?: number;
+  associationToken?: number;
+  euiccCertificate?: Uint8Array;
+  eumCertificate?: Uint8Array;
+  tags?: string[];
+  attributes?: Record<string, string>;
+}
+
+export async function registerEuicc(deps: ServiceDeps, input: RegisterEuiccInput): Promise<Euicc> {
+  const eid = parseEid(input.eid);
+  const curve = input.curve ?? 'P-256';
+  if (curve !== 'P-256' && curve !== 'brainpoolP256r1') throw invalid('curve', 'must be P-256 or brainpoolP256r1');
+  if (!deps.eim.signers[curve]) throw invalid('curve', `this eIM has no ${curve} signing key`);
+  const policy = input.verificationPolicy ?? 'enforce';
+  if (policy !== 'enforce' && policy !== 'off') throw invalid('verificationPolicy', 'must be enforce or off');
+  if (policy === 'off') deps.log.warn('eUICC registered with result verification off (labs only)', { eid });
+  const counterValue = input.counterValue ?? 0;
+  if (!Number.isSafeInteger(counterValue) || counterValue < 0 || counterValue > 0x7fffff) throw invalid('counterValue', 'must be an integer from 0 to 8388607');
+  return deps.store.transaction(async (tx) => {
+    if (await tx.findEuiccByEid(eid)) throw new DomainError('ERR_CONFLICT', `eUICC ${eid} is already registered`, 'eid');
+    const euicc = await tx.insertEuicc({
+      eid,
+      tenantId: input.tenantId ?? 'default',
+      curve,
+      verificationPolicy: policy,
+      euiccCertificate: input.euiccCertificate ?? null,
+      eumCertificate: input.eumCertificate ?? null,
+      tags: input.tags ?? [],
+      attributes: input.attributes ?? {},
+    });
+    await tx.upsertAssociation({ euiccId: euicc.id, eimId: deps.eim.eimId, counterValue, associationToken: input.associationToken ?? null });
+    return euicc;
+  });
+}

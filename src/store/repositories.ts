@@ -1,0 +1,141 @@
+// The Store of src/services/ports.ts on drizzle: one implementation for PGlite and PostgreSQL.
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Association, EimPackage, Euicc, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
+import type { PendingPackage, Repositories, Store } from '../services/ports.ts';
+import type { Db, Queryable } from './database.ts';
+import { associations, euiccs, notifications, orders, packages, profiles, results } from './schema.ts';
+
+const OPEN_PACKAGE = ['queued', 'delivered'];
+
+function repositories(q: Queryable, inTx: boolean): Repositories {
+  return {
+    async findEuiccByEid(eid) {
+      const [row] = await q.select().from(euiccs).where(eq(euiccs.eid, eid)).limit(1);
+      return row as Euicc | undefined;
+    },
+    async findEuiccById(id) {
+      const [row] = await q.select().from(euiccs).where(eq(euiccs.id, id)).limit(1);
+      return row as Euicc | undefined;
+    },
+    async insertEuicc(values) {
+      const [row] = await q.insert(euiccs).values(values).returning();
+      return row as Euicc;
+    },
+    async updateEuicc(id, patch) {
+      if (Object.keys(patch).length) await q.update(euiccs).set(patch).where(eq(euiccs.id, id));
+    },
+    async touchEuiccs(seen) {
+      if (seen.size === 0) return;
+      const ids = [...seen.keys()];
+      const times = ids.map((id) => seen.get(id)!.toISOString());
+      // One statement for the whole batch: unnest the (id, time) pairs.
+      await q.execute(sql`UPDATE euiccs SET last_seen_at = GREATEST(COALESCE(euiccs.last_seen_at, v.t), v.t)
+        FROM (SELECT unnest(${sql.param(ids)}::bigint[]) AS id, unnest(${sql.param(times)}::timestamptz[]) AS t) AS v
+        WHERE euiccs.id = v.id`);
+    },
+
+    async lockAssociation(euiccId, eimId) {
+      const base = q.select().from(associations).where(and(eq(associations.euiccId, euiccId), eq(associations.eimId, eimId)));
+      const [row] = inTx ? await base.for('update') : await base;
+      return row as Association | undefined;
+    },
+    async upsertAssociation(a) {
+      await q
+        .insert(associations)
+        .values(a)
+        .onConflictDoUpdate({ target: [associations.euiccId, associations.eimId], set: { counterValue: a.counterValue, associationToken: a.associationToken } });
+    },
+
+    async insertOrder(values) {
+      const [row] = await q.insert(orders).values(values).returning();
+      return row as unknown as Order;
+    },
+    async findOrder(id) {
+      const [row] = await q.select().from(orders).where(eq(orders.id, id)).limit(1);
+      return row as unknown as Order | undefined;
+    },
+    async updateOrder(id, patch) {
+      if (Object.keys(patch).length) await q.update(orders).set(patch).where(eq(orders.id, id));
+    },
+    async listOrders(euiccId, statuses) {
+      const where = statuses ? and(eq(orders.euiccId, euiccId), inArray(orders.status, statuses)) : eq(orders.euiccId, euiccId);
+      return (await q.select().from(orders).where(where).orderBy(asc(orders.createdAt))) as unknown as Order[];
+    },
+
+    async insertPackage(values) {
+      const [row] = await q.insert(packages).values(values).returning();
+      return row as EimPackage;
+    },
+    async nextPackage(euiccId) {
+      // The hot path of every poll: one indexed query (packages_euicc_status), usually returning nothing.
+      const [row] = await q
+        .select({ p: packages, orderStatus: orders.status, orderExpiresAt: orders.expiresAt })
+        .from(packages)
+        .innerJoin(orders, eq(orders.id, packages.orderId))
+        .where(and(eq(packages.euiccId, euiccId), inArray(packages.status, OPEN_PACKAGE)))
+        .orderBy(asc(packages.id))
+        .limit(1);
+      return row ? ({ ...row.p, orderStatus: row.orderStatus, orderExpiresAt: row.orderExpiresAt } as PendingPackage) : undefined;
+    },
+    async findPackageByTransactionId(eimTransactionId) {
+      const [row] = await q.select().from(packages).where(eq(packages.eimTransactionId, eimTransactionId)).limit(1);
+      return row as EimPackage | undefined;
+    },
+    async findPackageByCounter(euiccId, counterValue) {
+      const [row] = await q
+        .select()
+        .from(packages)
+        .where(and(eq(packages.euiccId, euiccId), eq(packages.counterValue, counterValue)))
+        .limit(1);
+      return row as EimPackage | undefined;
+    },
+    async updatePackage(id, patch) {
+      if (Object.keys(patch).length) await q.update(packages).set(patch).where(eq(packages.id, id));
+    },
+    async closePackages(orderId, status) {
+      await q
+        .update(packages)
+        .set({ status })
+        .where(and(eq(packages.orderId, orderId), inArray(packages.status, OPEN_PACKAGE)));
+    },
+
+    async insertResult(values) {
+      await q.insert(results).values(values);
+    },
+
+    async listProfiles(euiccId) {
+      return (await q.select().from(profiles).where(eq(profiles.euiccId, euiccId)).orderBy(asc(profiles.iccid))) as ProfileRecord[];
+    },
+    async replaceProfiles(euiccId, list) {
+      await q.delete(profiles).where(eq(profiles.euiccId, euiccId));
+      if (list.length) await q.insert(profiles).values(list);
+    },
+    async upsertProfile(p) {
+      const { euiccId, iccid, ...rest } = p;
+      await q
+        .insert(profiles)
+        .values(p)
+        .onConflictDoUpdate({ target: [profiles.euiccId, profiles.iccid], set: { ...rest, updatedAt: new Date() } });
+      void euiccId;
+      void iccid;
+    },
+    async deleteProfile(euiccId, iccid) {
+      await q.delete(profiles).where(and(eq(profiles.euiccId, euiccId), eq(profiles.iccid, iccid)));
+    },
+
+    async insertNotification(values) {
+      const [row] = await q.insert(notifications).values(values).returning();
+      return row as NotificationRecord;
+    },
+    async updateNotification(id, patch) {
+      await q.update(notifications).set(patch).where(eq(notifications.id, id));
+    },
+  };
+}
+
+export function createStore(db: Db): Store {
+  return {
+    ...repositories(db, false),
+    transaction: (fn) => db.transaction((tx) => fn(repositories(tx, true))),
+  };
+}
