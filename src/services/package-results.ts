@@ -1,0 +1,206 @@
+// Results of eUICC packages (SGP.32 v1.2 §2.11.2.1, §3.4). Only a result whose euiccSignEPR / EPE verifies
+// with the eUICC's certified key, over the bytes received followed by the association token TLV, changes
+// anything; its eimId, counterValue and eimTransactionId must match the package, and its seqNumber must be
+// newer than the last one accepted. Unsigned errors are advisory.
+import { SGP32Definitions as S, rawBytes, verbatim } from '../asn1/index.ts';
+import { randomBytes } from '../crypto/engine.ts';
+import { euiccSignEPE, euiccSignEPR } from '../crypto/signatures.ts';
+import { bytesEqual, toHex } from '../lib/bytes.ts';
+import { interpretPackageResult, type InventoryChange } from '../domain/results.ts';
+import type { EimPackage, Euicc, Order } from '../domain/records.ts';
+import type { ServiceDeps } from './deps.ts';
+import { euiccPublicKey } from './euicc-keys.ts';
+import type { Repositories } from './ports.ts';
+import { signedPackage } from './create-order.ts';
+
+/** How many times a package is re-signed with a higher counter after a signed replayError. */
+export const MAX_REPLAY_RETRIES = 3;
+
+const EPE_CODES: Record<number, string> = { 3: 'invalidEid', 4: 'replayError', 6: 'counterValueOutOfRange', 15: 'sizeOverflow', 104: 'ecallActive', 127: 'undefinedError' };
+
+type Verification = { accepted: true; verified: boolean } | { accepted: false; reason: string };
+
+async function verify(deps: ServiceDeps, euicc: Euicc, check: (key: Parameters<typeof euiccSignEPR.verify>[0], token: number | undefined) => boolean): Promise<Verification> {
+  if (euicc.verificationPolicy === 'off') {
+    deps.log.warn('result accepted WITHOUT signature verification (verification policy off; labs only)', { eid: euicc.eid });
+    return { accepted: true, verified: false };
+  }
+  const key = await euiccPublicKey(deps, euicc);
+  if (!key) return { accepted: false, reason: 'the eUICC certificate is not known or does not validate, so the result cannot be verified' };
+  const association = await deps.store.lockAssociation(euicc.id, deps.eim.eimId);
+  const token = association?.associationToken ?? undefined;
+  return check(key, token) ? { accepted: true, verified: true } : { accepted: false, reason: 'the eUICC signature does not verify' };
+}
+
+async function findPackage(deps: ServiceDeps, euicc: Euicc, txid: Uint8Array | undefined, counter: number): Promise<EimPackage | undefined> {
+  const byTx = txid ? await deps.store.findPackageByTransactionId(txid) : undefined;
+  if (byTx) return byTx.euiccId === euicc.id ? byTx : undefined;
+  return deps.store.findPackageByCounter(euicc.id, counter);
+}
+
+/** Applies one EuiccPackageResult; returns the seqNumbers to acknowledge. */
+export async function takePackageResult(deps: ServiceDeps, euicc: Euicc, result: S.EuiccPackageResult): Promise<number[]> {
+  if ('euiccPackageResultSigned' in result) return takeSignedResult(deps, euicc, result.euiccPackageResultSigned);
+  if ('euiccPackageErrorSigned' in result) {
+    await takeSignedError(deps, euicc, result.euiccPackageErrorSigned);
+    return [];
+  }
+  await takeUnsignedError(deps, euicc, result.euiccPackageErrorUnsigned);
+  return [];
+}
+
+async function takeSignedResult(deps: ServiceDeps, euicc: Euicc, signed: S.EuiccPackageResultSigned): Promise<number[]> {
+  const data = signed.euiccPackageResultDataSigned;
+  const raw = rawBytes(data)!;
+  const seq = Number(data.seqNumber);
+  const counter = Number(data.counterValue);
+  const der = S.EuiccPackageResult.encode({ euiccPackageResultSigned: { ...signed, euiccPackageResultDataSigned: verbatim(raw) } });
+  const v = await verify(deps, euicc, (key, token) => euiccSignEPR.verify(key, signed.euiccSignEPR, raw, token));
+  const pkg = await findPackage(deps, euicc, data.eimTransactionId, counter);
+  const problem = !v.accepted
+    ? v.reason
+    : data.eimId !== deps.eim.eimId
+      ? `the result names eIM ${data.eimId}, not this eIM`
+      : !pkg
+        ? 'no package of this eIM matches the result (eimTransactionId / counterValue)'
+        : pkg.counterValue !== counter
+          ? `counterValue ${counter} does not match the package's ${pkg.counterValue}`
+          : data.eimTransactionId && !bytesEqual(data.eimTransactionId, pkg.eimTransactionId)
+            ? 'eimTransactionId does not match the package'
+            : undefined;
+  await deps.store.insertResult({ euiccId: euicc.id, packageId: pkg?.id ?? null, kind: 'euiccPackageResult', seqNumber: seq, der, verified: v.accepted && v.verified });
+  if (problem) {
+    deps.log.warn('package result rejected', { eid: euicc.eid, seq, reason: problem });
+    return [seq];
+  }
+  // SGP.32 v1.2 §5.14.6 (as read by the checklist §2.4): a result not newer than the last accepted one is a replay.
+  if (euicc.lastSeqNumber !== null && seq <= euicc.lastSeqNumber) {
+    deps.log.warn('package result with an old seqNumber ignored', { eid: euicc.eid, seq, last: euicc.lastSeqNumber });
+    return [seq];
+  }
+  if (pkg!.status === 'answered') return [seq];
+  await deps.store.transaction(async (tx) => {
+    const order = (await tx.findOrder(pkg!.orderId))!;
+    const { outcomes, ok, changes } = interpretPackageResult(order.request, data.euiccResult);
+    const now = deps.now();
+    await tx.updatePackage(pkg!.id, { status: 'answered', answeredAt: now });
+    await tx.updateOrder(order.id, {
+      status: ok ? 'done' : 'failed',
+      completedAt: now,
+      outcome: { operations: outcomes, seqNumber: seq, verified: v.accepted && v.verified },
+      error: ok ? null : { code: 'ERR_OPERATION_FAILED', message: failureMessage(outcomes), details: outcomes.filter((o) => !o.ok) },
+    });
+    await applyInventory(tx, euicc.id, changes);
+    const rolledBack = data.euiccResult.some((r) => 'rollbackResult' in r);
+    await tx.updateEuicc(euicc.id, { lastSeqNumber: seq, ...(rolledBack ? { inventoryStale: true } : {}), ...(changes.some((c) => c.kind === 'replace') ? { inventoryStale: false } : {}) });
+  });
+  return [seq];
+}
+
+function failureMessage(outcomes: { operation: string; ok: boolean; name?: string; code?: number }[]): string {
+  const f = outcomes.find((o) => !o.ok);
+  return f ? `${f.operation} failed: ${f.name ?? 'code'} (${f.code})` : 'the eUICC did not execute every operation';
+}
+
+export async function applyInventory(tx: Repositories, euiccId: number, changes: InventoryChange[]): Promise<void> {
+  for (const c of changes) {
+    switch (c.kind) {
+      case 'replace':
+        await tx.replaceProfiles(euiccId, c.profiles.map((p) => ({ ...p, euiccId })));
+        break;
+      case 'upsert':
+        for (const p of c.profiles) await tx.upsertProfile({ ...p, euiccId });
+        break;
+      case 'enable':
+      case 'disable': {
+        const profiles = await tx.listProfiles(euiccId);
+        for (const p of profiles) {
+          // SGP.32 v1.2: one enabled profile at a time; enabling one disables the one that was enabled.
+          const state = p.iccid === c.iccid ? (c.kind === 'enable' ? 'enabled' : 'disabled') : c.kind === 'enable' ? 'disabled' : p.state;
+          if (state !== p.state) await tx.upsertProfile({ ...p, state });
+        }
+        if (!profiles.some((p) => p.iccid === c.iccid)) {
+          await tx.upsertProfile({ euiccId, iccid: c.iccid, isdpAid: null, state: c.kind === 'enable' ? 'enabled' : 'disabled', profileClass: null, profileName: null, serviceProviderName: null, nickname: null, fallbackAttribute: false });
+        }
+        break;
+      }
+      case 'delete':
+        await tx.deleteProfile(euiccId, c.iccid);
+        break;
+      case 'fallback':
+        for (const p of await tx.listProfiles(euiccId)) {
+          const f = p.iccid === c.iccid;
+          if (f !== p.fallbackAttribute) await tx.upsertProfile({ ...p, fallbackAttribute: f });
+        }
+        break;
+      case 'stale':
+        await tx.updateEuicc(euiccId, { inventoryStale: true });
+        break;
+    }
+  }
+}
+
+async function takeSignedError(deps: ServiceDeps, euicc: Euicc, signed: S.EuiccPackageErrorSigned): Promise<void> {
+  const data = signed.euiccPackageErrorDataSigned;
+  const raw = rawBytes(data)!;
+  const code = Number(data.euiccPackageErrorCode);
+  const der = S.EuiccPackageResult.encode({ euiccPackageErrorSigned: { ...signed, euiccPackageErrorDataSigned: verbatim(raw) } });
+  const v = await verify(deps, euicc, (key, token) => euiccSignEPE.verify(key, signed.euiccSignEPE, raw, token));
+  const pkg = await findPackage(deps, euicc, data.eimTransactionId, Number(data.counterValue));
+  await deps.store.insertResult({ euiccId: euicc.id, packageId: pkg?.id ?? null, kind: 'euiccPackageError', seqNumber: null, der, verified: v.accepted && v.verified });
+  if (!v.accepted || !pkg || data.eimId !== deps.eim.eimId || pkg.status === 'answered') {
+    deps.log.warn('signed package error not applied', { eid: euicc.eid, code, reason: v.accepted ? 'no matching open package' : v.reason });
+    return;
+  }
+  await deps.store.transaction(async (tx) => {
+    const order = (await tx.findOrder(pkg.orderId))!;
+    const now = deps.now();
+    await tx.updatePackage(pkg.id, { status: 'answered', answeredAt: now });
+    // SGP.32 v1.2 §3.2: replayError means the eUICC's stored counter is at or above ours. It is not
+    // reported, so move forward in growing steps and send the same operations again, within limits.
+    if (code === 4 && order.attempts < MAX_REPLAY_RETRIES && order.status !== 'cancelled') {
+      await retryWithHigherCounter(deps, tx, euicc, order);
+      return;
+    }
+    await tx.updateOrder(order.id, {
+      status: 'failed',
+      completedAt: now,
+      error: { code: 'ERR_EUICC_PACKAGE_ERROR', message: `the eUICC refused the package: ${EPE_CODES[code] ?? 'code'} (${code})`, details: { euiccPackageErrorCode: code, name: EPE_CODES[code] } },
+    });
+  });
+}
+
+async function retryWithHigherCounter(deps: ServiceDeps, tx: Repositories, euicc: Euicc, order: Order): Promise<void> {
+  const attempts = order.attempts + 1;
+  const skip = 16 ** attempts; // 16, 256, 4096 values ahead
+  try {
+    const eimTransactionId = randomBytes(16);
+    const { der, counterValue } = await signedPackage(deps, tx, euicc, order.request, eimTransactionId, skip);
+    await tx.insertPackage({ orderId: order.id, euiccId: euicc.id, kind: 'euiccPackageRequest', eimTransactionId, counterValue, der });
+    await tx.updateOrder(order.id, { status: 'queued', attempts });
+    deps.log.warn('replayError: package re-signed with a higher counter', { eid: euicc.eid, order: order.id, counterValue });
+  } catch (e) {
+    await tx.updateOrder(order.id, { status: 'failed', completedAt: deps.now(), error: { code: 'ERR_REPLAY', message: `replayError and the counter cannot move forward: ${(e as Error).message}` } });
+  }
+}
+
+async function takeUnsignedError(deps: ServiceDeps, euicc: Euicc, e: S.EuiccPackageErrorUnsigned): Promise<void> {
+  // Unsigned: the eUICC did not recognise this eIM or its signature (SGP.32 v1.2 §2.11.2.1). It cannot be
+  // verified, so it changes no eUICC state; it ends the order it names, since re-sending would meet the same answer.
+  const pkg = e.eimTransactionId ? await deps.store.findPackageByTransactionId(e.eimTransactionId) : undefined;
+  deps.log.warn('unsigned package error from the eUICC', { eid: euicc.eid, eimId: e.eimId, txid: e.eimTransactionId ? toHex(e.eimTransactionId) : undefined });
+  if (!pkg || pkg.euiccId !== euicc.id || pkg.status === 'answered') return;
+  const now = deps.now();
+  await deps.store.transaction(async (tx) => {
+    await tx.updatePackage(pkg.id, { status: 'answered', answeredAt: now });
+    await tx.updateOrder(pkg.orderId, {
+      status: 'failed',
+      completedAt: now,
+      error: {
+        code: 'ERR_EUICC_UNSIGNED_ERROR',
+        message: 'the eUICC answered with an unsigned error: it does not know this eIM or the eimSignature did not verify (advisory, not verifiable)',
+        details: S.EuiccPackageErrorUnsigned.toJson(e),
+      },
+    });
+  });
+}
