@@ -122,10 +122,9 @@ export class Client {
     return new Promise((resolvePromise, reject) => {
       const req = send(url, { method: opts.method ?? 'POST', agent: this.agent, headers, servername: 'localhost' }, (res) => {
         const chunks: Buffer[] = [];
+        const socket = res.socket as Socket;
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolvePromise({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), socket: res.socket as Socket, reused: req.reusedSocket }),
-        );
+        res.on('end', () => resolvePromise({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), socket, reused: req.reusedSocket }));
         res.on('error', reject);
       });
       req.on('error', reject);
