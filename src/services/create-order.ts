@@ -29,20 +29,24 @@ export async function createOrder(deps: ServiceDeps, input: CreateOrderInput): P
   return deps.store.transaction(async (tx) => {
     const euicc = await tx.findEuiccByEid(eid);
     if (!euicc || euicc.tenantId !== tenantId) throw new DomainError('ERR_NOT_FOUND', `no eUICC ${eid}`, 'eid');
-    // SGP.32 v1.2 §3.4: results are verified with the eUICC certificate. When it is not known yet,
-    // ask for it first: packages are delivered in order, so the certificates arrive before the result.
-    if ((request.kind === 'psmo' || request.kind === 'eco') && !euicc.euiccCertificate && euicc.verificationPolicy === 'enforce') {
-      const pending = await tx.listOrders(euicc.id, ['queued', 'delivered']);
-      if (!pending.some((o) => o.kind === 'euiccData' && (o.request as Extract<OrderRequest, { kind: 'euiccData' }>).tags.includes('a6'))) {
-        await queueOrder(deps, tx, euicc, { kind: 'euiccData', tags: CERTIFICATE_TAGS }, tenantId, expiresAt);
-      }
-    }
     return queueOrder(deps, tx, euicc, request, tenantId, expiresAt);
   });
 }
 
-/** Writes one order and its package inside the caller's transaction. */
+/**
+ * SGP.32 v1.2 §3.4: results are verified with the eUICC certificate. When it is not known yet, ask for it
+ * first: packages are delivered in order, so the certificates arrive before the result they verify.
+ */
+async function certificatesFirst(deps: ServiceDeps, tx: Repositories, euicc: Euicc, request: OrderRequest, tenantId: string, expiresAt: Date | null): Promise<void> {
+  if ((request.kind !== 'psmo' && request.kind !== 'eco') || euicc.euiccCertificate || euicc.verificationPolicy !== 'enforce') return;
+  const pending = await tx.listOrders(euicc.id, ['queued', 'delivered']);
+  if (pending.some((o) => o.kind === 'euiccData' && (o.request as Extract<OrderRequest, { kind: 'euiccData' }>).tags.includes('a6'))) return;
+  await queueOrder(deps, tx, euicc, { kind: 'euiccData', tags: CERTIFICATE_TAGS }, tenantId, expiresAt);
+}
+
+/** Writes one order and its package inside the caller's transaction (after a certificate request when needed). */
 export async function queueOrder(deps: ServiceDeps, tx: Repositories, euicc: Euicc, request: OrderRequest, tenantId: string, expiresAt: Date | null): Promise<Order> {
+  await certificatesFirst(deps, tx, euicc, request, tenantId, expiresAt);
   const order = await tx.insertOrder({ tenantId, euiccId: euicc.id, kind: request.kind, request, expiresAt });
   // SGP.32 v1.2 §3.3: a fresh random eimTransactionId for every package.
   const eimTransactionId = randomBytes(16);
