@@ -25,6 +25,8 @@ export interface DownloadSession {
   euiccSignature1?: Uint8Array;
   dpPbKey?: EcPublicKey;
   otsk?: EcPrivateKey;
+  /** LoadBoundProfilePackage parts received so far (es10-dispatch.ts). */
+  bppParts?: Uint8Array[];
 }
 
 /** The certificate's registeredID subjectAltName: the SM-DP+ OID (SGP.22 v2.5 §4.5.2.1.0.x). */

@@ -4,7 +4,7 @@
 
 import { Asn1Error, RSPDefinitions as R, SGP32Definitions as S } from '../../src/asn1/index.ts';
 import type { Asn1Type } from '../../src/asn1/index.ts';
-import { toHex } from '../../src/lib/bytes.ts';
+import { concatBytes, toHex } from '../../src/lib/bytes.ts';
 import { authenticateServer, cancelSession, type DownloadSession, getEuiccChallenge, prepareDownload } from './authentication.ts';
 import { loadBoundProfilePackage } from './bpp-loader.ts';
 import type { CardContext } from './context.ts';
@@ -47,9 +47,46 @@ const HANDLERS: Record<string, Handler> = {
   bf2e: (_ctx, session, der) => (decode(R.GetEuiccChallengeRequest, der), getEuiccChallenge(session)),
   bf38: (ctx, session, der) => authenticateServer(ctx, session, decode(R.AuthenticateServerRequest, der)),
   bf21: (ctx, session, der) => prepareDownload(ctx, session, decode(R.PrepareDownloadRequest, der)),
-  bf36: (ctx, session, der) => loadBoundProfilePackage(ctx, session, der), // checked part by part (bpp-loader.ts)
+  bf36: (ctx, session, der) => bppPart(ctx, session, der, true), // checked part by part (bpp-loader.ts)
+  a0: (ctx, session, der) => bppPart(ctx, session, der, false),
+  a1: (ctx, session, der) => bppPart(ctx, session, der, false),
+  a2: (ctx, session, der) => bppPart(ctx, session, der, false),
+  a3: (ctx, session, der) => bppPart(ctx, session, der, false),
+  '86': (ctx, session, der) => bppPart(ctx, session, der, false),
+  '87': (ctx, session, der) => bppPart(ctx, session, der, false),
+  '88': (ctx, session, der) => bppPart(ctx, session, der, false),
   bf41: (ctx, session, der) => cancelSession(ctx, session, decode(R.CancelSessionRequest, der)),
 };
+
+/** Total size of the BF36 TLV whose header starts `buf` (the header may arrive before the content). */
+function bf36Size(buf: Uint8Array): number {
+  const first = buf[2];
+  if (first === undefined) throw new Es10CommandError('BF36 without a length');
+  if (first < 0x80) return 3 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 3 || buf.length < 3 + n) throw new Es10CommandError('BF36 with an unusable length');
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + buf[3 + i]!;
+  return 3 + n + len;
+}
+
+/**
+ * ES10b.LoadBoundProfilePackage arrives whole or, as LPAs/IPAs send it (SGP.22 v2.5 §2.5.5), in parts: the
+ * BF36 header with BF23, then each sequence header (A0…A3) and each 86/87/88 segment as its own command.
+ * Parts are collected until the BF36 is complete; the parts before the last get an empty response.
+ * Interpretation: the package is checked once complete, so a failure is reported on the last part.
+ */
+function bppPart(ctx: CardContext, session: DownloadSession, der: Uint8Array, first: boolean): Uint8Array | Promise<Uint8Array> {
+  if (first) session.bppParts = [];
+  else if (!session.bppParts) throw new Es10CommandError(`no LoadBoundProfilePackage in progress for a ${outerTag(der)} part`);
+  session.bppParts!.push(der.slice());
+  const buf = concatBytes(...session.bppParts!);
+  const size = bf36Size(buf);
+  if (buf.length < size) return new Uint8Array(0);
+  delete session.bppParts;
+  if (buf.length > size) throw new Es10CommandError('bytes beyond the end of the BoundProfilePackage');
+  return loadBoundProfilePackage(ctx, session, buf);
+}
 
 export function outerTag(der: Uint8Array): string {
   if (der.length < 2) throw new Es10CommandError('command shorter than a TLV header');

@@ -3,7 +3,7 @@
 // profile equals the original byte for byte, and each check of checklist §6.3-§6.5 fails with its code.
 import { afterAll, describe, expect, it } from 'vitest';
 import { PKIX1Explicit88 as X, rawBytes, RSPDefinitions as R, SGP32Definitions as S } from '../../../src/asn1/index.ts';
-import { tlv } from '../../../src/asn1/tlv.ts';
+import { readHeader, tlv } from '../../../src/asn1/tlv.ts';
 import { buildBoundProfilePackage, randomProfileProtectionKeys } from '../../../src/crypto/bound-profile-package.ts';
 import { certificatePublicKey, parseCertificate } from '../../../src/crypto/certificate.ts';
 import { validateCertificatePath } from '../../../src/crypto/certificates.ts';
@@ -118,6 +118,17 @@ describe.each(CURVES)('profile download on %s', (curve) => {
     expect('notificationList' in list && list.notificationList.length).toBe(1);
   });
 
+  it('accepts the BPP in parts, as LPAs send it (BF36 header + BF23, then each sequence header and segment)', async () => {
+    const s = await upToBpp(curve);
+    const parts = splitBpp(await bpp(curve, s, true));
+    expect(parts.length).toBeGreaterThan(8);
+    const responses: Uint8Array[] = [];
+    for (const part of parts) responses.push(await s.card.transmit(part));
+    expect(responses.slice(0, -1).every((r) => r.length === 0)).toBe(true);
+    expect('successResult' in pirOf(responses[responses.length - 1]!, s.euiccKey).finalResult).toBe(true);
+    expect(s.card.snapshot().profiles[0]!.content).toBe(toHex(PROFILE));
+  });
+
   it('a BPP with a bad MAC is refused: scp03tSecurityError(8) at loadProfileElements, nothing installed', async () => {
     const s = await upToBpp(curve);
     const b = await bpp(curve, s);
@@ -183,3 +194,22 @@ describe.each(CURVES)('profile download on %s', (curve) => {
     expect(S.CancelSessionResponse.decode(await card.transmit(R.CancelSessionRequest.encode({ transactionId: smdp.txid, reason: 1 })))).toEqual({ cancelSessionResponseError: 5 });
   });
 });
+
+/** SGP.22 v2.5 §2.5.5 transfer: BF36 header with BF23, then each A0-A3 header and each segment on its own. */
+function splitBpp(b: Uint8Array): Uint8Array[] {
+  const outer = readHeader(b, 0, b.length);
+  const out: Uint8Array[] = [];
+  const iscr = readHeader(b, outer.contentStart, outer.contentEnd);
+  out.push(b.subarray(0, iscr.end));
+  for (let p = iscr.end; p < outer.contentEnd; ) {
+    const seq = readHeader(b, p, outer.contentEnd);
+    out.push(b.subarray(p, seq.contentStart));
+    for (let q = seq.contentStart; q < seq.contentEnd; ) {
+      const seg = readHeader(b, q, seq.contentEnd);
+      out.push(b.subarray(q, seg.end));
+      q = seg.end;
+    }
+    p = seq.end;
+  }
+  return out;
+}
