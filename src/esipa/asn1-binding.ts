@@ -5,6 +5,7 @@
 // The decoded request goes to the functions as is: signed sub-structures keep the bytes received.
 import { SGP32Definitions as S } from '../asn1/index.ts';
 import type { EsipaContext, EsipaFunctions } from '../services/esipa-functions.ts';
+import { eidAnswerFor } from './eid-errors.ts';
 import { InternalError, RequestError } from './errors.ts';
 
 /** What a binding hands back to the server: an answer body, or `null` for 204 No Content. */
@@ -20,7 +21,14 @@ export function decodeEsipaRequest(body: Uint8Array): S.EsipaMessageFromIpaToEim
 }
 
 export async function handleAsn1(body: Uint8Array, functions: EsipaFunctions, ctx: EsipaContext): Promise<BindingAnswer> {
-  const msg = decodeEsipaRequest(body);
+  let msg: S.EsipaMessageFromIpaToEim;
+  try {
+    msg = decodeEsipaRequest(body);
+  } catch (err) {
+    const eidAnswer = eidAnswerFor(err);
+    if (eidAnswer === undefined) throw err;
+    return Answer.encode(eidAnswer);
+  }
   try {
     return await dispatch(msg, functions, ctx);
   } catch (err) {

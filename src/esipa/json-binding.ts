@@ -4,6 +4,7 @@
 // turned back into JSON. Field mapping: json-requests.ts / json-responses.ts; status codes: json-status.ts.
 import type { EsipaContext, EsipaFunctions } from '../services/esipa-functions.ts';
 import type { BindingAnswer } from './asn1-binding.ts';
+import { EidError, INVALID_EID, MISSING_EID } from './eid-errors.ts';
 import { InternalError, RequestError } from './errors.ts';
 import { type JsonObject, parseJsonObject } from './json-fields.ts';
 import * as In from './json-requests.ts';
@@ -55,7 +56,15 @@ export const TRANSFER_EIM_PACKAGE = 'transferEimPackage';
 const encoder = new TextEncoder();
 
 export async function handleJson(jf: JsonFunction, body: Uint8Array, functions: EsipaFunctions, ctx: EsipaContext): Promise<BindingAnswer> {
-  const request = jf.decode(parseJsonObject(body));
+  const obj = parseJsonObject(body);
+  let request: unknown;
+  try {
+    request = jf.decode(obj);
+  } catch (err) {
+    const eidAnswer = err instanceof EidError ? eidAnswerFor(jf.name, err.eidCode) : undefined;
+    if (eidAnswer === undefined) throw err;
+    return encoder.encode(JSON.stringify(eidAnswer));
+  }
   let answer: JsonObject | null;
   try {
     answer = await jf.run(functions, request, ctx);
@@ -64,4 +73,11 @@ export async function handleJson(jf: JsonFunction, body: Uint8Array, functions: 
     throw new InternalError(err);
   }
   return answer === null ? null : encoder.encode(JSON.stringify(answer));
+}
+
+/** The JSON answer for an eidValue problem (eid-errors.ts): GetEimPackage missingEid/invalidEid, ProvideEimPackageResult invalidEid. */
+function eidAnswerFor(fn: string, code: typeof INVALID_EID | typeof MISSING_EID): JsonObject | undefined {
+  if (fn === 'getEimPackage') return Out.getEimPackageOut({ eimPackageError: code });
+  if (fn === 'provideEimPackageResult') return Out.provideEimPackageResultOut({ provideEimPackageResultError: code });
+  return undefined;
 }

@@ -13,6 +13,7 @@
 // Every check that fails names the field: `field transactionId: ...` with HTTP 400.
 import { type Asn1Type, Asn1Error, rawBytes } from '../asn1/index.ts';
 import { fromBase64, fromHex, toBase64, toHex } from '../lib/bytes.ts';
+import { EidError, INVALID_EID, MISSING_EID } from './eid-errors.ts';
 import { RequestError } from './errors.ts';
 
 export type JsonObject = Record<string, unknown>;
@@ -69,12 +70,18 @@ export function hexIn(obj: JsonObject, name: string, size: number): Uint8Array |
   return text === undefined ? undefined : hexBytes(name, text, size, size);
 }
 
-/** eidValue: 16 bytes as 32 hex digits. */
+/**
+ * eidValue: 16 bytes as 32 hex digits. Problems are EidErrors: the bindings answer them with the function's
+ * missingEid / invalidEid code (eid-errors.ts).
+ */
 export function eidIn(obj: JsonObject, name: string, required: boolean): Uint8Array | undefined {
-  const text = stringField(obj, name, required);
-  if (text === undefined) return undefined;
-  if (text.length !== 32) throw bad(name, `expected 32 digits, got ${text.length}`);
-  return hexBytes(name, text, 16, 16);
+  const v = obj[name];
+  if (v === undefined || v === null) {
+    if (required) throw new EidError(MISSING_EID, `field ${name}: missing`);
+    return undefined;
+  }
+  if (typeof v !== 'string' || !/^[0-9A-Fa-f]{32}$/.test(v)) throw new EidError(INVALID_EID, `field ${name}: expected 32 hex digits`);
+  return fromHex(v);
 }
 
 function base64Bytes(name: string, text: string): Uint8Array {

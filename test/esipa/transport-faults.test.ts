@@ -96,7 +96,7 @@ describe('ESipa transport faults', () => {
   it('malformed DER: 400 naming the codec error, path and offset', async () => {
     expectFault(await asn1(fromHex('bf4f125a10' + '8904')), 400, /^malformed ESipa message: ERR_ASN1_TRUNCATED: .*EsipaMessageFromIpaToEim.*offset/);
     expectFault(await asn1(fromHex('3000')), 400, /ERR_ASN1_TAG/);
-    expectFault(await asn1(fromHex('bf4f03800000')), 400, /ERR_ASN1_MISSING.*eidValue/);
+    expectFault(await asn1(fromHex('bf4106800101a10100')), 400, /ERR_ASN1_/);
     expectFault(await asn1(new Uint8Array(0)), 400, /empty body/);
   });
 
@@ -127,14 +127,31 @@ describe('ESipa transport faults', () => {
     const post = (body: string) => client.request('/gsma/rsp2/esipa/getEimPackage', body, { headers: JSON_HEADERS });
     expectFault(await post('{"eidValue": '), 400, /^malformed JSON: /);
     expectFault(await post('[1,2]'), 400, /not a JSON object/);
-    expectFault(await post('{}'), 400, /field eidValue: missing/);
-    expectFault(await post('{"eidValue": 42}'), 400, /field eidValue: expected a string/);
-    expectFault(await post(`{"eidValue": "${EID_HEX.slice(2)}"}`), 400, /field eidValue: expected 32 digits/);
     expectFault(await post(`{"eidValue": "${EID_HEX}", "stateChangeCause": "one"}`), 400, /field stateChangeCause: expected an integer/);
     const bad = await client.request('/gsma/rsp2/esipa/authenticateClient', JSON.stringify({ transactionId: 'XYZ', authenticateServerResponse: 'vzg=' }), { headers: JSON_HEADERS });
     expectFault(bad, 400, /field transactionId: expected an even number of hex digits/);
     const der = await client.request('/gsma/rsp2/esipa/authenticateClient', JSON.stringify({ transactionId: '01', authenticateServerResponse: 'vzgA' }), { headers: JSON_HEADERS });
     expectFault(der, 400, /field authenticateServerResponse: ERR_ASN1_/);
+  });
+
+  it('a missing or malformed EID is a function-level answer (missingEid 4 / invalidEid 3), not a 400', async () => {
+    const before = fake.calls.length;
+    const missing = await asn1(fromHex('bf4f03800000'));
+    expect([missing.status, toHex(missing.body)]).toEqual([200, 'bf4f03020104']);
+    const short = await asn1(fromHex('bf4f055a03010203'));
+    expect([short.status, toHex(short.body)]).toEqual([200, 'bf4f03020103']);
+    const provide = await asn1(fromHex('bf500a5a03010203a003020101'));
+    expect([provide.status, toHex(provide.body)]).toEqual([200, 'bf50030201' + '03']);
+    const post = (fn: string, body: unknown) => client.request(`/gsma/rsp2/esipa/${fn}`, JSON.stringify(body), { headers: JSON_HEADERS });
+    const ok = { functionExecutionStatus: { status: 'Executed-Success' } };
+    expect(JSON.parse((await post('getEimPackage', {})).body.toString())).toEqual({ header: ok, eimPackageError: 4 });
+    expect(JSON.parse((await post('getEimPackage', { eidValue: 42 })).body.toString())).toEqual({ header: ok, eimPackageError: 3 });
+    expect(JSON.parse((await post('getEimPackage', { eidValue: EID_HEX.slice(2) })).body.toString())).toEqual({ header: ok, eimPackageError: 3 });
+    const badProvide = await post('provideEimPackageResult', { eidValue: 'not-an-eid', eimPackageResult: 'oAMCAQE=' });
+    expect(JSON.parse(badProvide.body.toString())).toEqual({
+      header: { functionExecutionStatus: { status: 'Failed', statusCodeData: { subjectCode: '8.1.1', reasonCode: '2.1', message: 'invalidEid (3)' } } },
+    });
+    expect(fake.calls.length).toBe(before);
   });
 
   it('a function that throws: bare 500, the message only in the log', async () => {
