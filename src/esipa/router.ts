@@ -55,7 +55,8 @@ export function checkContentType(route: Route, header: string | undefined): void
 // SGP.32 v1.2 §6.1 (via SGP.22 v2.5 §6.2/§6.5.1, checklist §5.1): X-Admin-Protocol is `gsma/rsp/v<x.y.z>`.
 // Any 2.x is accepted and echoed (OE insisting on v2.1.0 is too strict; TT sends v2.1.0, OR echoes what
 // it gets); another major version, or text that is not a version, is refused with 400. A missing header is
-// accepted: some IPAs omit it and nothing in the message depends on it.
+// accepted: some IPAs omit it and nothing in the message depends on it. The JSON binding gets the same
+// check: SGP.22 v2.5 §6.5.1 carries the header there too.
 const ADMIN_PROTOCOL = /^gsma\/rsp\/v2(?:\.\d{1,4}){1,2}$/;
 
 /** The X-Admin-Protocol value to echo, or undefined when the request had none. */
