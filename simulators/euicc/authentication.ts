@@ -3,7 +3,7 @@
 // The session is volatile: a card reset drops it (Es10Card.reset).
 
 import { PKIX1Explicit88 as X, PKIX1Implicit88 as I, RSPDefinitions as R, rawBytes, SGP32Definitions as S } from '../../src/asn1/index.ts';
-import { tlv } from '../../src/asn1/tlv.ts';
+import { readHeader, tlv } from '../../src/asn1/tlv.ts';
 import { certificatePublicKey, type ParsedCertificate, parseCertificate } from '../../src/crypto/certificate.ts';
 import { type CertificateRole, RSP_ROLE_POLICY, validateCertificatePath } from '../../src/crypto/certificates.ts';
 import { type EcPrivateKey, type EcPublicKey, generateKeyPair, randomBytes } from '../../src/crypto/engine.ts';
@@ -37,6 +37,22 @@ export function registeredId(cert: ParsedCertificate): string | undefined {
   return name && 'registeredID' in name ? name.registeredID : undefined;
 }
 
+/**
+ * The certificate of an AuthenticateServerRequest (BF38) or PrepareDownloadRequest (BF21) as received: the
+ * second SEQUENCE among the request's components (after serverSigned1 / smdpSigned2), so a certificate that
+ * is valid BER but not DER still verifies over its own bytes.
+ */
+function receivedCertificate(request: Uint8Array): Uint8Array {
+  const outer = readHeader(request, 0, request.length);
+  const sequences: Uint8Array[] = [];
+  for (let p = outer.contentStart; p < outer.contentEnd; ) {
+    const h = readHeader(request, p, outer.contentEnd);
+    if (request[p] === 0x30) sequences.push(request.subarray(p, h.end));
+    p = h.end;
+  }
+  return sequences[1]!;
+}
+
 /** Validates a server certificate; a failure maps to invalidCertificate(1) or unsupportedCurve(3). */
 async function checkServerCertificate(ctx: CardContext, der: Uint8Array, roles: CertificateRole[]): Promise<{ cert: ParsedCertificate } | { code: number }> {
   try {
@@ -62,14 +78,14 @@ function authError(transactionId: Uint8Array, code: number): Uint8Array {
 }
 
 /** ES10b.AuthenticateServer (SGP.22 v2.5 §5.7.13), checks in the spec's order. */
-export async function authenticateServer(ctx: CardContext, session: DownloadSession, request: R.AuthenticateServerRequest): Promise<Uint8Array> {
+export async function authenticateServer(ctx: CardContext, session: DownloadSession, request: R.AuthenticateServerRequest, der: Uint8Array): Promise<Uint8Array> {
   const signed1 = rawBytes(request.serverSigned1)!;
   const txid = request.serverSigned1.transactionId;
   // The CI the SM-DP+ wants the eUICC to sign with must be one of euiccCiPKIdListForSigning → ciPKUnknown(7).
   const credential = ctx.credentials.all.find((c) => bytesEqual(c.ciPkId, request.euiccCiPKIdToBeUsed));
   if (!credential) return authError(txid, 7);
   // CERT.DPauth (or CERT.DSauth) chains to a CI of euiccCiPKIdListForVerification → invalidCertificate(1) / unsupportedCurve(3).
-  const checked = await checkServerCertificate(ctx, X.Certificate.encode(request.serverCertificate), ['dpAuth', 'dsAuth']);
+  const checked = await checkServerCertificate(ctx, receivedCertificate(der), ['dpAuth', 'dsAuth']);
   if ('code' in checked) return authError(txid, checked.code);
   if (!serverSignature1.verify(certificatePublicKey(checked.cert), request.serverSignature1, signed1)) return authError(txid, 2); // invalidSignature
   if (!session.challenge || !bytesEqual(session.challenge, request.serverSigned1.euiccChallenge)) return authError(txid, 6); // euiccChallengeMismatch
@@ -93,11 +109,11 @@ function downloadError(transactionId: Uint8Array, code: number): Uint8Array {
 }
 
 /** ES10b.PrepareDownload (SGP.22 v2.5 §5.7.5), checks in the spec's order. */
-export async function prepareDownload(ctx: CardContext, session: DownloadSession, request: R.PrepareDownloadRequest): Promise<Uint8Array> {
+export async function prepareDownload(ctx: CardContext, session: DownloadSession, request: R.PrepareDownloadRequest, der: Uint8Array): Promise<Uint8Array> {
   const signed2 = rawBytes(request.smdpSigned2)!;
   const txid = request.smdpSigned2.transactionId;
   if (!session.transactionId || !session.credential || !session.euiccSignature1) return downloadError(txid, 4); // noSessionContext
-  const checked = await checkServerCertificate(ctx, X.Certificate.encode(request.smdpCertificate), ['dpPb']);
+  const checked = await checkServerCertificate(ctx, receivedCertificate(der), ['dpPb']);
   if ('code' in checked) return downloadError(txid, checked.code);
   const dpPbKey = certificatePublicKey(checked.cert);
   if (!smdpSignature2.verify(dpPbKey, request.smdpSignature2, signed2, session.euiccSignature1)) return downloadError(txid, 2); // invalidSignature

@@ -11,6 +11,7 @@ import type { CardContext } from './context.ts';
 import { addInitialEim, getEimConfigurationData } from './eim-config.ts';
 import { Es10CommandError } from './es10-card.ts';
 import { euiccConfiguredAddresses, getCerts, getEid, getEuiccInfo1, getEuiccInfo2 } from './euicc-info.ts';
+import { configureImmediateProfileEnabling, executeFallbackMechanism, returnFromFallback, setDefaultDpAddress } from './local-functions.ts';
 import { listNotification, removeNotificationFromList, retrieveNotificationsList } from './notifications.ts';
 import { loadEuiccPackage } from './package-executor.ts';
 import { euiccMemoryReset } from './profile-install.ts';
@@ -44,9 +45,13 @@ const HANDLERS: Record<string, Handler> = {
   bf28: (ctx, _s, der) => listNotification(ctx, decode(R.ListNotificationRequest, der)),
   bf30: (ctx, _s, der) => removeNotificationFromList(ctx, decode(R.NotificationSentRequest, der)),
   bf64: (ctx, _s, der) => S.EuiccMemoryResetResponse.encode(euiccMemoryReset(ctx, decode(S.EuiccMemoryResetRequest, der))),
+  bf59: (ctx, _s, der) => configureImmediateProfileEnabling(ctx, decode(S.ConfigureImmediateProfileEnablingRequest, der)),
+  bf5d: (ctx, _s, der) => executeFallbackMechanism(ctx, decode(S.ExecuteFallbackMechanismRequest, der)),
+  bf5e: (ctx, _s, der) => returnFromFallback(ctx, decode(S.ReturnFromFallbackRequest, der)),
+  bf65: (ctx, _s, der) => setDefaultDpAddress(ctx, decode(S.SetDefaultDpAddressRequest, der)),
   bf2e: (_ctx, session, der) => (decode(R.GetEuiccChallengeRequest, der), getEuiccChallenge(session)),
-  bf38: (ctx, session, der) => authenticateServer(ctx, session, decode(R.AuthenticateServerRequest, der)),
-  bf21: (ctx, session, der) => prepareDownload(ctx, session, decode(R.PrepareDownloadRequest, der)),
+  bf38: (ctx, session, der) => authenticateServer(ctx, session, decode(R.AuthenticateServerRequest, der), der),
+  bf21: (ctx, session, der) => prepareDownload(ctx, session, decode(R.PrepareDownloadRequest, der), der),
   bf36: (ctx, session, der) => bppPart(ctx, session, der, true), // checked part by part (bpp-loader.ts)
   a0: (ctx, session, der) => bppPart(ctx, session, der, false),
   a1: (ctx, session, der) => bppPart(ctx, session, der, false),

@@ -88,7 +88,10 @@ export function euiccMemoryReset(ctx: CardContext, request: S.EuiccMemoryResetRe
     changed = true;
   }
   if (!changed && response.resetEimResult !== 0) response.resetResult = 1; // nothingToDelete
-  if (doomed.length > 0 || s.rollback) delete s.rollback;
+  if (doomed.length > 0) {
+    delete s.rollback;
+    delete s.fallbackReturnIccid;
+  }
   ctx.changed();
   return response;
 }

@@ -115,6 +115,8 @@ export interface EuiccState {
   rat: unknown[];
   euiccInfo: EuiccInfoSettings;
   rollback?: RollbackContext;
+  /** ICCID (hex) of the profile ReturnFromFallback re-enables (SGP.32 v1.2 §5.9.20-§5.9.21). */
+  fallbackReturnIccid?: string;
 }
 
 export const DEFAULT_EUICC_INFO: EuiccInfoSettings = {

@@ -90,6 +90,36 @@ describe('IpaEuiccData', () => {
   });
 });
 
+describe('IPA-initiated functions', () => {
+  it('ExecuteFallbackMechanism enables the fallback profile and ReturnFromFallback goes back, with notifications', async () => {
+    const { card, eim } = await cardWithEim(pki, 'P-256');
+    const fallback = S.ExecuteFallbackMechanismRequest.encode({ refreshFlag: false });
+    const back = S.ReturnFromFallbackRequest.encode({ refreshFlag: false });
+    card.preloadProfile({ metadata: metadata('8944000000000000011'), enabled: true });
+    card.preloadProfile({ metadata: metadata('8944000000000000029') });
+    expect(S.ExecuteFallbackMechanismResponse.decode(await card.transmit(fallback))).toEqual({ executeFallbackMechanismResult: 6 }); // no fallback profile
+    signedResult(await card.loadEuiccPackage(await euiccPackage(card, eim, { psmos: [{ setFallbackAttribute: { iccid: iccid('8944000000000000029') } }] })), euiccKey(pki, 'P-256'), eim.token);
+    expect(S.ReturnFromFallbackResponse.decode(await card.transmit(back))).toEqual({ returnFromFallbackResult: 7 }); // not in fallback
+    expect(S.ExecuteFallbackMechanismResponse.decode(await card.transmit(fallback))).toEqual({ executeFallbackMechanismResult: 0 });
+    expect(card.snapshot().profiles.map((p) => p.state)).toEqual(['disabled', 'enabled']);
+    expect(S.ExecuteFallbackMechanismResponse.decode(await card.transmit(fallback))).toEqual({ executeFallbackMechanismResult: 2 });
+    expect(S.ReturnFromFallbackResponse.decode(await card.transmit(back))).toEqual({ returnFromFallbackResult: 0 });
+    expect(card.snapshot().profiles.map((p) => p.state)).toEqual(['enabled', 'disabled']);
+    expect(card.snapshot().notifications.map((n) => n.event)).toEqual(['notificationDisable', 'notificationEnable', 'notificationDisable', 'notificationEnable']);
+  });
+
+  it('SetDefaultDpAddress (BF65) and ConfigureImmediateProfileEnabling, which only works before an eIM is associated', async () => {
+    const card = VirtualEuicc.fromPki(pkiDir, {});
+    expect(toHex(await card.transmit(S.SetDefaultDpAddressRequest.encode({ defaultDpAddress: 'dp.example.test' })))).toBe('bf6503800100');
+    expect(R.EuiccConfiguredAddressesResponse.decode(await card.transmit(fromHex('bf3c00')))).toEqual({ defaultDpAddress: 'dp.example.test', rootDsAddress: 'lpa.ds.gsma.com' });
+    const configure = S.ConfigureImmediateProfileEnablingRequest.encode({ immediateEnableFlag: null, defaultSmdpAddress: 'ie.example.test' });
+    expect(S.ConfigureImmediateProfileEnablingResponse.decode(await card.transmit(configure))).toEqual({ configImmediateEnableResult: 0 });
+    expect(card.snapshot().immediateEnable).toEqual({ enabled: true, defaultSmdpAddress: 'ie.example.test' });
+    await card.addInitialEim([eimConfig(pki.set('P-256').roles.eimSign!.signer!)]);
+    expect(S.ConfigureImmediateProfileEnablingResponse.decode(await card.transmit(configure))).toEqual({ configImmediateEnableResult: 2 });
+  });
+});
+
 describe('eUICCMemoryReset', () => {
   it('deletes the operational profiles and the eIM configuration when asked, and says so', async () => {
     const { card } = await cardWithEim(pki, 'P-256');
