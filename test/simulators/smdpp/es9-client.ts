@@ -2,8 +2,8 @@
 // values of the answers so that one test body runs against both bindings.
 
 import { PKIX1Explicit88 as P, RSPDefinitions as R } from '../../../src/asn1/index.ts';
-import { readHeader } from '../../../src/asn1/tlv.ts';
-import { fromBase64, fromHex, toBase64, toHex } from '../../../src/lib/bytes.ts';
+import { readHeader, tlv } from '../../../src/asn1/tlv.ts';
+import { concatBytes, fromBase64, fromHex, toBase64, toHex } from '../../../src/lib/bytes.ts';
 import { type ClientOptions, postAsn1, postJson } from '../../../simulators/common/https-client.ts';
 
 export type Binding = 'json' | 'asn1';
@@ -21,6 +21,19 @@ export type Result<T> = { ok: T; failure?: undefined } | { ok?: undefined; failu
 const value = (tlvBytes: Uint8Array) => {
   const h = readHeader(tlvBytes, 0, tlvBytes.length);
   return tlvBytes.subarray(h.contentStart, h.contentEnd);
+};
+
+/**
+ * ASN.1-binding requests are spliced from the eUICC's TLVs as received, never decoded and re-encoded:
+ * a card may send fields the RSP codec skips (e.g. SGP.32 additions in EUICCInfo2), and a re-encoding
+ * would drop them and break euiccSignature1. RemoteProfileProvisioningRequest alternatives carry the
+ * function's own tag (A2 BF3B …); the ES10b response keeps its tag inside (BF38, BF21, BF41 → A1).
+ */
+const a2 = (tag: number[], ...parts: Uint8Array[]) => tlv([0xa2], tlv(tag, concatBytes(...parts)));
+const txidTlv = (id: Uint8Array) => tlv([0x80], id);
+const retag = (bytes: Uint8Array, tag: number) => {
+  const h = readHeader(bytes, 0, bytes.length);
+  return tlv([tag], bytes.subarray(h.contentStart, h.contentEnd));
 };
 
 export class RspClient {
@@ -41,8 +54,9 @@ export class RspClient {
     return { ok: res.json! };
   }
 
-  async #asn1(request: R.RemoteProfileProvisioningRequest): Promise<Result<R.RemoteProfileProvisioningResponse | null>> {
-    const res = await postAsn1(this.baseUrl, R.RemoteProfileProvisioningRequest.encode(request), this.options);
+  async #asn1(request: R.RemoteProfileProvisioningRequest | Uint8Array): Promise<Result<R.RemoteProfileProvisioningResponse | null>> {
+    const der = request instanceof Uint8Array ? request : R.RemoteProfileProvisioningRequest.encode(request);
+    const res = await postAsn1(this.baseUrl, der, this.options);
     if (res.status === 204) return { ok: null };
     if (res.status !== 200) return { failure: { httpStatus: res.status } };
     return { ok: R.RemoteProfileProvisioningResponse.decode(res.body) };
@@ -84,7 +98,7 @@ export class RspClient {
         },
       };
     }
-    const r = await this.#asn1({ authenticateClientRequest: { transactionId, authenticateServerResponse: R.AuthenticateServerResponse.decode(authenticateServerResponse) } });
+    const r = await this.#asn1(a2([0xbf, 0x3b], txidTlv(transactionId), authenticateServerResponse));
     if (r.failure) return { failure: r.failure };
     const resp = (r.ok! as { authenticateClientResponseEs9: R.AuthenticateClientResponseEs9 }).authenticateClientResponseEs9;
     if ('authenticateClientOk' in resp) return { ok: resp.authenticateClientOk };
@@ -97,7 +111,7 @@ export class RspClient {
       const r = await this.#json('authenticateClient', { transactionId: toHex(transactionId).toUpperCase(), authenticateServerResponse: toBase64(authenticateServerResponse) });
       return r.ok ? { ok: r.ok.eventEntries as R.EventEntries[] } : r;
     }
-    const r = await this.#asn1({ authenticateClientRequest: { transactionId, authenticateServerResponse: R.AuthenticateServerResponse.decode(authenticateServerResponse) } });
+    const r = await this.#asn1(a2([0xbf, 0x3b], txidTlv(transactionId), authenticateServerResponse));
     if (r.failure) return { failure: r.failure };
     const resp = (r.ok! as { authenticateClientResponseEs11: R.AuthenticateClientResponseEs11 }).authenticateClientResponseEs11;
     return 'authenticateClientOk' in resp ? { ok: resp.authenticateClientOk.eventEntries } : { failure: { code: resp.authenticateClientError, httpStatus: 200 } };
@@ -108,7 +122,7 @@ export class RspClient {
       const r = await this.#json('getBoundProfilePackage', { transactionId: toHex(transactionId).toUpperCase(), prepareDownloadResponse: toBase64(prepareDownloadResponse) });
       return r.ok ? { ok: fromBase64(r.ok.boundProfilePackage as string) } : r;
     }
-    const r = await this.#asn1({ getBoundProfilePackageRequest: { transactionId, prepareDownloadResponse: R.PrepareDownloadResponse.decode(prepareDownloadResponse) } });
+    const r = await this.#asn1(a2([0xbf, 0x3a], txidTlv(transactionId), prepareDownloadResponse));
     if (r.failure) return { failure: r.failure };
     const resp = (r.ok! as { getBoundProfilePackageResponse: R.GetBoundProfilePackageResponse }).getBoundProfilePackageResponse;
     return 'getBoundProfilePackageOk' in resp ? { ok: R.BoundProfilePackage.encode(resp.getBoundProfilePackageOk.boundProfilePackage) } : { failure: { code: resp.getBoundProfilePackageError, httpStatus: 200 } };
@@ -117,7 +131,7 @@ export class RspClient {
   /** Resolves with the HTTP status (204 expected). */
   async handleNotification(pendingNotification: Uint8Array): Promise<number> {
     if (this.binding === 'json') return (await postJson(this.baseUrl, `${this.jsonPrefix}/handleNotification`, { pendingNotification: toBase64(pendingNotification) }, this.options)).status;
-    const req = R.RemoteProfileProvisioningRequest.encode({ handleNotification: { pendingNotification: R.PendingNotification.decode(pendingNotification) } });
+    const req = a2([0xbf, 0x3d], tlv([0xa0], pendingNotification));
     return (await postAsn1(this.baseUrl, req, this.options)).status;
   }
 
@@ -126,7 +140,7 @@ export class RspClient {
       const r = await this.#json('cancelSession', { transactionId: toHex(transactionId).toUpperCase(), cancelSessionResponse: toBase64(cancelSessionResponse) });
       return r.ok ? { ok: true } : r;
     }
-    const r = await this.#asn1({ cancelSessionRequestEs9: { transactionId, cancelSessionResponse: R.CancelSessionResponse.decode(cancelSessionResponse) } });
+    const r = await this.#asn1(a2([0xbf, 0x41], txidTlv(transactionId), retag(cancelSessionResponse, 0xa1)));
     if (r.failure) return { failure: r.failure };
     const resp = (r.ok! as { cancelSessionResponseEs9: R.CancelSessionResponseEs9 }).cancelSessionResponseEs9;
     return 'cancelSessionOk' in resp ? { ok: true } : { failure: { code: resp.cancelSessionError, httpStatus: 200 } };
