@@ -78,7 +78,7 @@ async function upToBpp(curve: Curve) {
   return { card, smdp, euiccKey: certificatePublicKey(euiccCert), euiccOtpk: pd.euiccSigned2.euiccOtpk };
 }
 
-async function bpp(curve: Curve, s: Awaited<ReturnType<typeof upToBpp>>, withPpk = false) {
+async function bpp(curve: Curve, s: Awaited<ReturnType<typeof upToBpp>>, withPpk = false, meta = metadata(ICCID)) {
   return (
     await buildBoundProfilePackage({
       dpPbSigner: s.smdp.set.roles.dpPb!.signer!,
@@ -88,7 +88,7 @@ async function bpp(curve: Curve, s: Awaited<ReturnType<typeof upToBpp>>, withPpk
       eid: fromHex(s.card.eid),
       euiccOtpk: s.euiccOtpk,
       configureIsdp: R.ConfigureISDPRequest.encode({ dpProprietaryData: { dpOid: '2.999.10' } }),
-      storeMetadata: S.StoreMetadataRequest.encode(metadata(ICCID)),
+      storeMetadata: S.StoreMetadataRequest.encode(meta),
       profile: PROFILE,
       ...(withPpk ? { ppk: randomProfileProtectionKeys() } : {}),
     })
@@ -154,6 +154,12 @@ describe.each(CURVES)('profile download on %s', (curve) => {
     const t = await upToBpp(curve);
     t.card.preloadProfile({ metadata: metadata(ICCID) });
     expect(pirOf(await t.card.transmit(await bpp(curve, t)), t.euiccKey).finalResult).toEqual({ errorResult: { bppCommandId: 2, errorReason: 9 } });
+  });
+
+  it('a profile with PPRs the Rules Authorisation Table does not allow is pprNotAllowed(15) at storeMetadata', async () => {
+    const s = await upToBpp(curve);
+    const b = await bpp(curve, s, false, metadata(ICCID, { profilePolicyRules: ['ppr1'], profileOwner: { mccMnc: fromHex('21f354') } }));
+    expect(pirOf(await s.card.transmit(b), s.euiccKey).finalResult).toEqual({ errorResult: { bppCommandId: 2, errorReason: 15 } });
   });
 
   it('AuthenticateServer: a server certificate from an unknown CI is invalidCertificate(1); an unknown euiccCiPKIdToBeUsed is ciPKUnknown(7)', async () => {

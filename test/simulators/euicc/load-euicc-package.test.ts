@@ -5,7 +5,9 @@ import { rawBytes } from '../../../src/asn1/index.ts';
 import { tlv } from '../../../src/asn1/tlv.ts';
 import { eimSignature } from '../../../src/crypto/signatures.ts';
 import { concatBytes, fromHex } from '../../../src/lib/bytes.ts';
-import { CURVES, cardWithEim, type TestEim, euiccKey, euiccPackage, iccid, makePki, metadata, S, signedError, signedResult } from './helpers.ts';
+import { join } from 'node:path';
+import { VirtualEuicc } from '../../../simulators/euicc/euicc.ts';
+import { CURVES, cardWithEim, EIM_ID, eimConfig, type TestEim, euiccKey, euiccPackage, iccid, makePki, metadata, S, signedError, signedResult } from './helpers.ts';
 
 const pki = makePki();
 afterAll(() => pki.cleanup());
@@ -58,6 +60,27 @@ describe.each(CURVES)('LoadEuiccPackage checks on %s', (curve) => {
     expect(signedError(await card.loadEuiccPackage(tooLarge), euiccKey(pki, curve), eim.token)).toMatchObject({ counterValue: 0x800000, euiccPackageErrorCode: 6 });
     const max = await euiccPackage(card, eim, { psmos: [{ getRAT: {} }], counter: 0x7fffff });
     expect(signedResult(await card.loadEuiccPackage(max), euiccKey(pki, curve), eim.token).counterValue).toBe(0x7fffff);
+  });
+});
+
+describe('result signatures', () => {
+  it('the association token enters euiccSignEPR: the result does not verify with 84 01 00 in its place', async () => {
+    const { card, eim } = await cardWithEim(pki, 'P-256');
+    const der = await card.loadEuiccPackage(await euiccPackage(card, eim, { psmos: [{ getRAT: {} }] }));
+    expect(() => signedResult(der, euiccKey(pki, 'P-256'), eim.token)).not.toThrow();
+    expect(() => signedResult(der, euiccKey(pki, 'P-256'), undefined)).toThrow('does not verify');
+  });
+
+  it('on a card with both curves, results are signed under the CI the eIM names in euiccCiPKId', async () => {
+    const card = VirtualEuicc.fromPki(join(pki.dir, 'pki'), {});
+    const brp = pki.set('brainpoolP256r1');
+    const signer = pki.set('P-256').roles.eimSign!.signer!;
+    const r = await card.addInitialEim([eimConfig(signer, EIM_ID, { euiccCiPKId: fromHex(brp.ciPkId) })]);
+    const token = Number((r as { addInitialEimOk: { associationToken: number }[] }).addInitialEimOk[0]!.associationToken);
+    const eim: TestEim = { eimId: EIM_ID, signer, token, counter: 0 };
+    const der = await card.loadEuiccPackage(await euiccPackage(card, eim, { psmos: [{ getRAT: {} }] }));
+    expect(() => signedResult(der, euiccKey(pki, 'brainpoolP256r1'), token)).not.toThrow();
+    expect(() => signedResult(der, euiccKey(pki, 'P-256'), token)).toThrow('does not verify');
   });
 });
 
