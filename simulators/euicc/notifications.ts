@@ -64,6 +64,11 @@ export function retrieveNotificationsList(ctx: CardContext, request: S.RetrieveN
   const c = request.searchCriteria;
   if (c && 'euiccPackageResults' in c) return tlv([0xbf, 0x2b], tlv([0xa2], concatBytes(...selectPackageResults(ctx))));
   const found = selectNotifications(ctx, c);
+  // Interpretation: seqNumbers are shared, so a seqNumber that names a stored package result returns that result.
+  if (c && 'seqNumber' in c && found.length === 0) {
+    const results = selectPackageResults(ctx, c.seqNumber);
+    if (results.length > 0) return tlv([0xbf, 0x2b], tlv([0xa2], concatBytes(...results)));
+  }
   return tlv([0xbf, 0x2b], tlv([0xa0], concatBytes(...found.map((n) => fromHex(n.der)))));
 }
 

@@ -131,6 +131,8 @@ describe('LoadEuiccPackage package shape (P-256)', () => {
     expect(rawBytes((stored.euiccPackageResultList[0] as { euiccPackageResultSigned: S.EuiccPackageResultSigned }).euiccPackageResultSigned.euiccPackageResultDataSigned)).toEqual(
       rawBytes((S.EuiccPackageResult.decode(der) as { euiccPackageResultSigned: S.EuiccPackageResultSigned }).euiccPackageResultSigned.euiccPackageResultDataSigned),
     );
+    const bySeq = S.RetrieveNotificationsListResponse.decode(await card.retrieveNotificationsList({ searchCriteria: { seqNumber: seq } }));
+    expect('euiccPackageResultList' in bySeq && bySeq.euiccPackageResultList.length).toBe(1);
     expect(await card.removeNotificationFromList(seq)).toEqual(fromHex('bf30038001' + '00'));
     expect(await card.removeNotificationFromList(seq)).toEqual(fromHex('bf30038001' + '01'));
   });
