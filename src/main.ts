@@ -1,20 +1,44 @@
-// Composition root. The eIM server (ESipa + operator API) is not built yet; until it is, `npm start`
-// says what this build contains and how to use it, rather than pretending to serve.
-import { allTypeNames } from './asn1/index.ts';
+// `npm start`: the eIM on the embedded database (or PostgreSQL with DATABASE_URL), ESipa on HTTPS.
+import { startEim, consoleLogger } from './app.ts';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { associationMaterial, describeAssociation } from './services/association.ts';
+import { fromHex } from './lib/bytes.ts';
 
-const types = allTypeNames();
-const modules = new Set(types.map((t) => t.split('.')[0]));
-process.stdout.write(
-  [
-    'sgp32-eim: SGP.32 v1.2 eIM (early build)',
-    '',
-    `codec: ${types.length} ASN.1 types from ${modules.size} modules (${[...modules].join(', ')})`,
-    'server: not built yet; the ESipa server and operator API are the next milestones',
-    '',
-    'try:',
-    '  npm run --silent eim -- asn1 decode GetEimPackageResponse bf4f03020101',
-    '  npm run --silent eim -- asn1 types',
-    '  npm test',
-    '',
-  ].join('\n'),
-);
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const eim = await startEim(config);
+  const set = eim.pki.sets[0]!;
+  const signer = eim.deps.eim.signers[set.curve]!;
+  const material = describeAssociation(
+    associationMaterial({ eimId: config.eimId, eimFqdn: config.eimFqdn, signer, ...(set.roles.eimTls ? { tlsCertificate: set.roles.eimTls.certificate } : {}), euiccCiPKId: fromHex(set.ciPkId) }),
+  );
+  process.stdout.write(
+    [
+      '',
+      `eIM ${config.eimId} is running`,
+      `  ESipa (ASN.1 binding): ${eim.esipa.url}/gsma/rsp2/asn1`,
+      `  ESipa (JSON binding):  ${eim.esipa.url}/gsma/rsp2/esipa/<function>`,
+      `  database: ${config.databaseUrl ? 'PostgreSQL' : `embedded (${config.dataDir}/db)`}`,
+      `  PKI: ${eim.pkiDir}${eim.generatedPki ? ' (development PKI generated now)' : ''}`,
+      `  AddInitialEimRequest for devices (${set.curve}): ${material.addInitialEimRequest.hex}`,
+      '',
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await eim.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) consoleLogger.error(`configuration error: ${err.message}`);
+  else consoleLogger.error('the eIM could not start', { error: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+});

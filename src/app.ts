@@ -1,0 +1,98 @@
+// Starts an eIM from a configuration: PKI, database, services, ESipa server. The composition root
+// (src/main.ts) and the end-to-end tests both use it; it is the only place concrete parts are wired.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EimConfig } from './config/config.ts';
+import type { Curve } from './crypto/engine.ts';
+import { loadPkiDirectory, writeTestPkiDirectory, PKI_INDEX_FILE, type LoadedPki } from './crypto/pki-directory.ts';
+import type { PkiIndex } from './crypto/test-pki.ts';
+import type { Signer } from './crypto/signer.ts';
+import { createEsipaServer, type EsipaServer } from './esipa/index.ts';
+import type { Logger, ServiceDeps } from './services/deps.ts';
+import { EimService, type DownloadRelay } from './services/eim-service.ts';
+import { openDatabase, type Database } from './store/database.ts';
+import { createStore } from './store/repositories.ts';
+
+export interface RunningEim {
+  config: EimConfig;
+  pki: LoadedPki;
+  pkiDir: string;
+  database: Database;
+  deps: ServiceDeps;
+  service: EimService;
+  esipa: EsipaServer;
+  /** True when the PKI was generated for development at this start. */
+  generatedPki: boolean;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  relay?: (deps: ServiceDeps, pki: LoadedPki) => DownloadRelay;
+  lastSeenFlushMs?: number;
+}
+
+export const consoleLogger: Logger = {
+  info: (msg, data) => console.log(JSON.stringify({ level: 'info', msg, ...data })),
+  warn: (msg, data) => console.warn(JSON.stringify({ level: 'warn', msg, ...data })),
+  error: (msg, data) => console.error(JSON.stringify({ level: 'error', msg, ...data })),
+};
+
+/** The PKI directory to use; a development PKI is generated in dataDir/pki when none is configured. */
+function ensurePki(config: EimConfig, log: Logger): { dir: string; generated: boolean } {
+  if (config.pkiDir) return { dir: config.pkiDir, generated: false };
+  const dir = join(config.dataDir, 'pki');
+  if (existsSync(join(dir, PKI_INDEX_FILE))) return { dir, generated: false };
+  log.warn('no EIM_PKI_DIR configured: generating a development PKI (test certificates, not for production)', { dir });
+  writeTestPkiDirectory(dir, { curve: 'both', euiccs: 20 });
+  return { dir, generated: true };
+}
+
+function eimTlsPem(dir: string): { cert: string; key: string } | undefined {
+  const index = JSON.parse(readFileSync(join(dir, PKI_INDEX_FILE), 'utf8')) as PkiIndex;
+  const entry = index.sets.map((s) => s.eimTls).find((e) => e?.cert && e.key);
+  if (!entry) return undefined;
+  return { cert: readFileSync(join(dir, entry.cert), 'utf8'), key: readFileSync(join(dir, entry.key!), 'utf8') };
+}
+
+export async function startEim(config: EimConfig, options: StartOptions = {}): Promise<RunningEim> {
+  const log = options.log ?? consoleLogger;
+  const { dir: pkiDir, generated } = ensurePki(config, log);
+  const pki = loadPkiDirectory(pkiDir);
+  const signers: Partial<Record<Curve, Signer>> = {};
+  for (const set of pki.sets) if (set.roles.eimSign?.signer) signers[set.curve] ??= set.roles.eimSign.signer;
+  if (Object.keys(signers).length === 0) throw new Error(`${pkiDir} has no eIM signing key (eimSign with a key file)`);
+
+  const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') });
+  const deps: ServiceDeps = {
+    store: createStore(database.db),
+    eim: { eimId: config.eimId, signers },
+    trustAnchors: pki.trustAnchors,
+    log,
+    now: () => new Date(),
+    defaultOrderTtlMs: config.orderTtlHours * 3600_000,
+  };
+  const service = new EimService(deps, options.relay?.(deps, pki), { ...(options.lastSeenFlushMs !== undefined ? { lastSeenFlushMs: options.lastSeenFlushMs } : {}) });
+  let tls: { cert: string; key: string } | false = false;
+  if (config.esipa.tls) {
+    const pem = eimTlsPem(pkiDir);
+    if (!pem) throw new Error(`${pkiDir} has no eimTls certificate and key; set EIM_ESIPA_PLAIN_HTTP=true for a lab without TLS`);
+    tls = pem;
+  } else log.warn('ESipa is served over plain HTTP (EIM_ESIPA_PLAIN_HTTP): labs only');
+  const esipa = await createEsipaServer({ functions: service, tls, host: config.esipa.host, port: config.esipa.port, maxBodyBytes: config.esipa.maxBodyBytes, logger: log });
+  return {
+    config,
+    pki,
+    pkiDir,
+    database,
+    deps,
+    service,
+    esipa,
+    generatedPki: generated,
+    async close() {
+      await esipa.close();
+      await service.close();
+      await database.close();
+    },
+  };
+}
