@@ -53,7 +53,7 @@ export function installProfile(ctx: CardContext, input: InstallInput): Uint8Arra
     fallbackAttribute: false,
     metadata: S.StoreMetadataRequest.toJson(input.metadata) as Record<string, unknown>,
     ...(input.smdpOid ? { smdpOid: input.smdpOid } : {}),
-    ...(input.dpProprietaryData ? { dpProprietaryData: R.ConfigureISDPRequest.toJson({ dpProprietaryData: input.dpProprietaryData }) as Record<string, unknown> } : {}),
+    ...(input.dpProprietaryData ? { dpProprietaryData: R.DpProprietaryData.toJson(input.dpProprietaryData) as Record<string, unknown> } : {}),
     content: toHex(input.profile),
   });
   ctx.changed();

@@ -3,7 +3,7 @@
 // ListProfileInfo returns it. Pure state changes: the notifications they call for are returned as
 // events and signed by notifications.ts.
 
-import { type RSPDefinitions as R, SGP32Definitions as S } from '../../src/asn1/index.ts';
+import { RSPDefinitions as R, SGP32Definitions as S } from '../../src/asn1/index.ts';
 import { bytesEqual, fromHex, toHex } from '../../src/lib/bytes.ts';
 import type { EuiccState, ProfileRecord } from './state.ts';
 
@@ -144,7 +144,7 @@ export function profileInfo(p: ProfileRecord, fields?: Set<keyof S.ProfileInfo>)
     profileClass: m.profileClass ?? 2,
     ...(m.notificationConfigurationInfo ? { notificationConfigurationInfo: m.notificationConfigurationInfo } : {}),
     ...(m.profileOwner ? { profileOwner: m.profileOwner } : {}),
-    ...(p.dpProprietaryData ? { dpProprietaryData: S.ProfileInfo.fromJson({ dpProprietaryData: p.dpProprietaryData }).dpProprietaryData! } : {}),
+    ...(p.dpProprietaryData ? { dpProprietaryData: R.DpProprietaryData.fromJson(p.dpProprietaryData) } : {}),
     ...(m.profilePolicyRules ? { profilePolicyRules: m.profilePolicyRules } : {}),
     ...(m.serviceSpecificDataStoredInEuicc ? { serviceSpecificDataStoredInEuicc: m.serviceSpecificDataStoredInEuicc } : {}),
     ...(m.ecallIndication !== undefined ? { ecallIndication: m.ecallIndication } : {}),

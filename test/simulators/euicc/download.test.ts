@@ -12,7 +12,7 @@ import type { LoadedPkiSet } from '../../../src/crypto/pki-directory.ts';
 import { euiccCancelSessionSignature, euiccSignature1, euiccSignature2, euiccSignPIR, serverSignature1, smdpSignature2 } from '../../../src/crypto/signatures.ts';
 import { concatBytes, fromHex, toHex } from '../../../src/lib/bytes.ts';
 import { VirtualEuicc } from '../../../simulators/euicc/euicc.ts';
-import { CURVES, iccid, makePki, metadata } from './helpers.ts';
+import { CURVES, iccid, makePki, metadata, profileInfos } from './helpers.ts';
 import { join } from 'node:path';
 
 const pki = makePki();
@@ -113,6 +113,9 @@ describe.each(CURVES)('profile download on %s', (curve) => {
     expect(profile.content).toBe(toHex(PROFILE));
     expect(profile).toMatchObject({ iccid: toHex(iccid(ICCID)), state: 'disabled', smdpOid: '2.999.10' });
     expect('successResult' in data.finalResult && toHex(data.finalResult.successResult.aid)).toBe(profile.isdpAid);
+    // ListProfileInfo shows the installed profile with its metadata and the SM-DP+'s dpProprietaryData
+    const [info] = profileInfos(await s.card.listProfileInfo({ tagList: fromHex('5a4f9f7091b8') }));
+    expect(info).toEqual({ iccid: iccid(ICCID), isdpAid: fromHex(profile.isdpAid), profileState: 0, serviceProviderName: 'Test Operator', dpProprietaryData: { dpOid: '2.999.10' }, fallbackAttribute: false });
     // the PIR is pending for the SM-DP+, with the same bytes
     const list = S.RetrieveNotificationsListResponse.decode(await s.card.retrieveNotificationsList({ searchCriteria: { profileManagementOperation: ['notificationInstall'] } }));
     expect('notificationList' in list && list.notificationList.length).toBe(1);
