@@ -2,6 +2,7 @@
 // out, as a PC/SC IPA or LPA (lpac, pySim, ChromeOS Hermes) sends them to a real eUICC. It keeps per-channel
 // state (ISD-R selected, STORE DATA reassembly, the response waiting for GET RESPONSE) and hands each complete
 // ES10 command TLV to the Es10Card. No node: imports: the vpcd transport lives in vpcd.ts.
+// ISO/IEC 7816-4 section numbers below are those of the 2013 edition.
 import { bytesEqual, concatBytes, fromHex } from '../../src/lib/bytes.ts';
 import { Es10CommandError, type Es10Card } from './es10-card.ts';
 
@@ -117,7 +118,7 @@ const status = (sw: number): Uint8Array => withStatus([], sw);
 /**
  * Answers with at most Ne bytes and keeps the rest for GET RESPONSE, announced as 61xx (xx = bytes left,
  * '00' for 256 or more). Without Le (Ne = 0, as lpac and pySim send SELECT and STORE DATA) the whole response
- * waits for GET RESPONSE (ISO/IEC 7816-4 §5.1 and §5.3.4; what a T=0 eUICC does).
+ * waits for GET RESPONSE (ISO/IEC 7816-4 §5.1, Ne; what a T=0 eUICC does).
  */
 function respond(channel: Channel, data: Uint8Array, ne: number): Uint8Array {
   const now = data.subarray(0, ne);
@@ -151,7 +152,7 @@ export class ApduProcessor {
     const channel = this.#channels.get(cls.channel);
     if (!channel) return status(SW.CHANNEL_NOT_SUPPORTED);
     if (cmd.ins === INS_GET_RESPONSE) return getResponse(channel, cmd);
-    channel.pending = undefined; // any other command on the channel drops an unread response (ISO/IEC 7816-4 §5.3.4)
+    channel.pending = undefined; // any other command on the channel drops an unread response (ISO/IEC 7816-4 §5.1)
     switch (cmd.ins) {
       case INS_MANAGE_CHANNEL:
         return cls.proprietary ? status(SW.CLA_NOT_SUPPORTED) : this.#manageChannel(cls.channel, cmd);
@@ -220,7 +221,7 @@ export class ApduProcessor {
   }
 }
 
-/** SELECT by DF name (ISO/IEC 7816-4 §11.2.2): only the ISD-R exists; there is no file system to select in. */
+/** SELECT by DF name (ISO/IEC 7816-4 §11.1.1): only the ISD-R exists; there is no file system to select in. */
 function select(channel: Channel, cmd: Command): Uint8Array {
   if (cmd.p1 !== 0x04) return status(cmd.p1 <= 0x09 ? SW.NOT_FOUND : SW.WRONG_P1P2);
   if ((cmd.p2 & 0xf0) !== 0) return status(SW.WRONG_P1P2);

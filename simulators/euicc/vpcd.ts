@@ -7,7 +7,10 @@
 //
 // Two roles, as vpcd has them: by default the driver listens on 35963 (VPCDPORT; reader.conf CHANNELID
 // 0x8C7B, plus the slot) and the card connects to it (`connect`); with reader.conf DEVICENAME host:port the
-// driver connects out to the card, which listens (`listen`).
+// driver connects out to the card, which listens (`listen`). Checked against pcscd 1.9.9 with Debian's
+// vsmartcard-vpcd 3.3 in both roles. In the listen role that driver also opens its second slot at port+1,
+// and pcscd aborted ("bit out of range 0 - FD_SETSIZE on fd_set") while nothing answered there: run a
+// second card on port+1, or use the connect role.
 import net from 'node:net';
 import { ApduProcessor, EUICC_ATR } from './apdu.ts';
 import type { Es10Card } from './es10-card.ts';
