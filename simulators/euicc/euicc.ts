@@ -85,10 +85,15 @@ export class VirtualEuicc implements Es10Card {
 
   transmit(command: Uint8Array): Promise<Uint8Array> {
     const run = this.#queue.then(async () => {
+      // A command that fails leaves the persistent state as it was (card updates are atomic).
+      const before = JSON.stringify(this.#ctx.state);
       try {
-        return await dispatch(this.#ctx, this.#session, command);
-      } finally {
+        const response = await dispatch(this.#ctx, this.#session, command);
         if (this.#ctx.dirty) this.save();
+        return response;
+      } catch (err) {
+        this.#restore(before);
+        throw err;
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -97,6 +102,13 @@ export class VirtualEuicc implements Es10Card {
 
   reset(): void {
     this.#session = {};
+  }
+
+  #restore(json: string): void {
+    const state = this.#ctx.state as unknown as Record<string, unknown>;
+    for (const k of Object.keys(state)) delete state[k];
+    Object.assign(state, JSON.parse(json));
+    this.#ctx.dirty = false;
   }
 
   // ---- typed entry points (each is the ES10 command through transmit) ----

@@ -2,7 +2,7 @@
 // PK.EUICC over the received euiccPackageResultDataSigned ‖ associationToken TLV, carries the spec's result
 // code, and the card's state and notifications follow.
 import { afterAll, describe, expect, it } from 'vitest';
-import { rawBytes } from '../../../src/asn1/index.ts';
+import { PKIX1Explicit88 as X, rawBytes } from '../../../src/asn1/index.ts';
 import { euiccNotificationSignature } from '../../../src/crypto/signatures.ts';
 import { toHex } from '../../../src/lib/bytes.ts';
 import type { VirtualEuicc } from '../../../simulators/euicc/euicc.ts';
@@ -142,6 +142,15 @@ describe.each(CURVES)('eCOs on %s', (curve) => {
     expect(await run(card, eim2, curve, { psmos: [{ getRAT: {} }] })).toEqual([{ getRATResult: [] }]);
     // the same eimId again: associatedEimAlreadyExists(2)
     expect(await run(card, eim, curve, { ecos: [{ addEim: eimConfig(other, 'eim2.example.test') }] })).toEqual([{ addEimResult: { addEimResultCode: 2 } }]);
+  });
+
+  it('addEim with an eimCertificate: packages verify with the certificate key', async () => {
+    const { card, eim } = await cardWithEim(pki, curve);
+    const role = pki.set(curve).roles.dsAuth!; // a certificate and its key standing in for a second eIM's
+    const config = eimConfig(role.signer!, 'eim-cert', { eimPublicKeyData: { eimCertificate: X.Certificate.decode(role.certificate.der) } });
+    const [added] = await run(card, eim, curve, { ecos: [{ addEim: config }] });
+    const token = Number((added as { addEimResult: { associationToken: number } }).addEimResult.associationToken);
+    expect(await run(card, { eimId: 'eim-cert', signer: role.signer!, token, counter: 0 }, curve, { psmos: [{ getRAT: {} }] })).toEqual([{ getRATResult: [] }]);
   });
 
   it('addEim checks: unknown euiccCiPKId (3), counter out of range (6)', async () => {
