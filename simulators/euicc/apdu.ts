@@ -22,9 +22,10 @@ export const MAX_COMMAND_LENGTH = 65536;
  * C7 TA3 clock stop no preference, classes A, B and C. Historical bytes (ISO/IEC 7816-4 §8.1.1, compact-TLV):
  * 80 category; 31 80 card service data: application selection by full DF name; 73 80 21 1F card capabilities:
  * selection by full DF name, data coding 21, logical channels assigned by card and by interface device,
- * 8 or more channels, no command chaining, no extended length; 82 90 00 status 9000. Then TCK (T=15 present).
+ * 8 or more channels, no command chaining, no extended length (accepted all the same); 82 90 00 status 9000.
+ * Then TCK, required because T=15 is present.
  */
-export const EUICC_ATR = fromHex('3b9a96801fc7 80318073 80211f82 9000ba');
+export const EUICC_ATR = fromHex('3b 9a 96 80 1f c7 80 31 80 73 80 21 1f 82 90 00 ba');
 
 const INS_MANAGE_CHANNEL = 0x70;
 const INS_SELECT = 0xa4;
