@@ -74,12 +74,16 @@ export const orders = pgTable(
     outcome: jsonb('outcome'),
     error: jsonb('error'),
     attempts: integer('attempts').notNull().default(0),
+    /** Set when the order is one of a bulk order for a group. */
+    bulkId: uuid('bulk_id'),
+    /** Set for a download order that uses an activation code from a pool. */
+    activationCodeId: bigint('activation_code_id', { mode: 'number' }),
     createdAt: created(),
     deliveredAt: ts('delivered_at'),
     completedAt: ts('completed_at'),
     expiresAt: ts('expires_at'),
   },
-  (t) => [index('orders_euicc_status').on(t.euiccId, t.status), index('orders_tenant_created').on(t.tenantId, t.createdAt)],
+  (t) => [index('orders_euicc_status').on(t.euiccId, t.status), index('orders_tenant_created').on(t.tenantId, t.createdAt), index('orders_bulk').on(t.bulkId)],
 );
 
 /** An eIM package as it leaves for the eUICC (SGP.32 v1.2 §2.11): built, signed and stored before delivery. */
@@ -187,4 +191,189 @@ export const downloadSessions = pgTable(
     updatedAt: created(),
   },
   (t) => [index('download_sessions_smdp_txid').on(t.smdpTransactionId), index('download_sessions_eim_txid').on(t.eimTransactionId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Operator API and fleet management (issue 6)
+
+/** API keys: the secret is shown once; only its SHA-256 is kept. Each key acts for one tenant. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    /** admin | operator | viewer */
+    role: text('role').notNull(),
+    /** First characters of the key, shown in lists and used to find the row. */
+    prefix: text('prefix').notNull(),
+    secretHash: bytea('secret_hash').notNull(),
+    createdAt: created(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_prefix').on(t.prefix), index('api_keys_tenant').on(t.tenantId)],
+);
+
+/** Every mutating API call: who, what, when, result. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    keyId: uuid('key_id'),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    status: integer('status').notNull(),
+    details: jsonb('details'),
+    createdAt: created(),
+  },
+  (t) => [index('audit_log_tenant').on(t.tenantId, t.id)],
+);
+
+/** Groups of eUICCs: static (explicit members) or dynamic (a filter on tags and attributes). */
+export const groups = pgTable(
+  'groups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    /** static | dynamic */
+    kind: text('kind').notNull(),
+    /** For dynamic groups: { tags?: string[] (all required), attributes?: Record<string,string> (all equal) }. */
+    filter: jsonb('filter'),
+    createdAt: created(),
+  },
+  (t) => [uniqueIndex('groups_tenant_name').on(t.tenantId, t.name)],
+);
+
+export const groupMembers = pgTable(
+  'group_members',
+  {
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    euiccId: bigint('euicc_id', { mode: 'number' })
+      .notNull()
+      .references(() => euiccs.id, { onDelete: 'cascade' }),
+    addedAt: created(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.euiccId] }), index('group_members_euicc').on(t.euiccId)],
+);
+
+/** A pool of activation codes imported from files (the batch flow). */
+export const pools = pgTable(
+  'pools',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    createdAt: created(),
+  },
+  (t) => [uniqueIndex('pools_tenant_name').on(t.tenantId, t.name)],
+);
+
+/** One single-use activation code: available -> reserved -> downloading -> installed | failed; retired. */
+export const activationCodes = pgTable(
+  'activation_codes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    poolId: uuid('pool_id')
+      .notNull()
+      .references(() => pools.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id').notNull(),
+    iccid: text('iccid'),
+    smdpAddress: text('smdp_address').notNull(),
+    matchingId: text('matching_id').notNull(),
+    confirmationCode: text('confirmation_code'),
+    operator: text('operator'),
+    ratePlan: text('rate_plan'),
+    country: text('country'),
+    state: text('state').notNull().default('available'),
+    euiccId: bigint('euicc_id', { mode: 'number' }).references(() => euiccs.id, { onDelete: 'set null' }),
+    orderId: uuid('order_id').references(() => orders.id, { onDelete: 'set null' }),
+    createdAt: created(),
+    updatedAt: created(),
+  },
+  (t) => [
+    uniqueIndex('activation_codes_pool_matching').on(t.poolId, t.smdpAddress, t.matchingId),
+    index('activation_codes_pool_state').on(t.poolId, t.state, t.id),
+    index('activation_codes_euicc').on(t.euiccId),
+  ],
+);
+
+/** A pool assigned to a group: members without a profile from the pool get a code and a download order. */
+export const poolAssignments = pgTable(
+  'pool_assignments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    poolId: uuid('pool_id')
+      .notNull()
+      .references(() => pools.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    enableAfterInstall: boolean('enable_after_install').notNull().default(false),
+    /** active | removed */
+    status: text('status').notNull().default('active'),
+    createdAt: created(),
+    removedAt: ts('removed_at'),
+  },
+  (t) => [index('pool_assignments_group').on(t.groupId)],
+);
+
+/** Every change of an order, eUICC, profile or code, in order: the cursor is the id. */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    /** entity.verb, e.g. order.completed, profile.enabled, code.reserved */
+    type: text('type').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    data: jsonb('data').notNull(),
+    createdAt: created(),
+  },
+  (t) => [index('events_tenant_id').on(t.tenantId, t.id)],
+);
+
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    /** Event types delivered (empty: all). */
+    eventTypes: jsonb('event_types').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    active: boolean('active').notNull().default(true),
+    /** Last event id handed to the delivery queue. */
+    cursor: bigint('cursor', { mode: 'number' }).notNull().default(0),
+    createdAt: created(),
+  },
+  (t) => [index('webhooks_tenant').on(t.tenantId)],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    webhookId: uuid('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    /** pending -> delivered | failed (after the last retry) */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    responseStatus: integer('response_status'),
+    error: text('error'),
+    nextAttemptAt: ts('next_attempt_at'),
+    createdAt: created(),
+    deliveredAt: ts('delivered_at'),
+  },
+  (t) => [uniqueIndex('webhook_deliveries_pair').on(t.webhookId, t.eventId), index('webhook_deliveries_due').on(t.status, t.nextAttemptAt)],
 );
