@@ -107,6 +107,9 @@ describe('PSMOs (P-256)', () => {
     expect(await run(card, eim, curve, { psmos: [{ enable: { iccid: iccid(B) } }] })).toEqual([{ enableResult: 0 }]);
     expect(await run(card, eim, curve, { psmos: [{ unsetFallbackAttribute: {} }] })).toEqual([{ unsetFallbackAttributeResult: 3 }]);
     expect(await run(card, eim, curve, { psmos: [{ setFallbackAttribute: { iccid: iccid(A) } }] })).toEqual([{ setFallbackAttributeResult: 3 }]);
+    // once the fallback profile is disabled again, the attribute can be removed
+    expect(await run(card, eim, curve, { psmos: [{ enable: { iccid: iccid(A) } }, { unsetFallbackAttribute: {} }] })).toEqual([{ enableResult: 0 }, { unsetFallbackAttributeResult: 0 }]);
+    expect(card.snapshot().profiles.some((p) => p.fallbackAttribute)).toBe(false);
   });
 
   it('a rollback-flagged enable can be undone by ProfileRollback, which yields a signed result ending in rollbackResult', async () => {
