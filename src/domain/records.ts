@@ -50,6 +50,8 @@ export interface Order {
   outcome: unknown;
   error: OrderError | null;
   attempts: number;
+  bulkId: string | null;
+  activationCodeId: number | null;
   createdAt: Date;
   deliveredAt: Date | null;
   completedAt: Date | null;
@@ -110,4 +112,15 @@ export interface NotificationRecord {
   status: 'received' | 'forwarded' | 'failed';
   receivedAt: Date;
   forwardedAt: Date | null;
+}
+
+/** A change the operator's systems can follow (events are `entity.verb`, in order; the id is the cursor). */
+export interface EventRecord {
+  id: number;
+  tenantId: string;
+  type: string;
+  subjectType: string;
+  subjectId: string;
+  data: Record<string, unknown>;
+  createdAt: Date;
 }

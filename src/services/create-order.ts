@@ -7,6 +7,7 @@ import { parseOrderRequest, type OrderRequest } from '../domain/operations.ts';
 import type { Euicc, Order } from '../domain/records.ts';
 import { randomBytes } from '../crypto/engine.ts';
 import type { ServiceDeps } from './deps.ts';
+import { emit } from './events.ts';
 import type { Repositories } from './ports.ts';
 import { MAX_COUNTER_VALUE, buildEuiccPackageRequest, buildIpaEuiccDataRequest, buildProfileDownloadTrigger } from './package-builder.ts';
 
@@ -45,9 +46,18 @@ async function certificatesFirst(deps: ServiceDeps, tx: Repositories, euicc: Eui
 }
 
 /** Writes one order and its package inside the caller's transaction (after a certificate request when needed). */
-export async function queueOrder(deps: ServiceDeps, tx: Repositories, euicc: Euicc, request: OrderRequest, tenantId: string, expiresAt: Date | null): Promise<Order> {
+export async function queueOrder(
+  deps: ServiceDeps,
+  tx: Repositories,
+  euicc: Euicc,
+  request: OrderRequest,
+  tenantId: string,
+  expiresAt: Date | null,
+  extra: { bulkId?: string; activationCodeId?: number } = {},
+): Promise<Order> {
   await certificatesFirst(deps, tx, euicc, request, tenantId, expiresAt);
-  const order = await tx.insertOrder({ tenantId, euiccId: euicc.id, kind: request.kind, request, expiresAt });
+  const order = await tx.insertOrder({ tenantId, euiccId: euicc.id, kind: request.kind, request, expiresAt, ...extra });
+  await emit(tx, tenantId, 'order.queued', { type: 'order', id: order.id }, { orderId: order.id, eid: euicc.eid, kind: request.kind, status: 'queued', request });
   // SGP.32 v1.2 §3.3: a fresh random eimTransactionId for every package.
   const eimTransactionId = randomBytes(16);
   if (request.kind === 'psmo' || request.kind === 'eco') {

@@ -5,6 +5,7 @@ import { SGP32Definitions as S, verbatim } from '../asn1/index.ts';
 import { eidFromBytes } from '../domain/identifiers.ts';
 import type { OrderRequest } from '../domain/operations.ts';
 import type { ServiceDeps } from './deps.ts';
+import { emit, updateOrder } from './events.ts';
 import type { PollBook } from './poll-book.ts';
 import type { PendingPackage } from './ports.ts';
 import { queueOrder } from './create-order.ts';
@@ -39,7 +40,7 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
     }
     await deps.store.transaction(async (tx) => {
       await tx.updatePackage(pkg.id, { status: 'delivered', deliveryCount: 1, deliveredAt: now });
-      await tx.updateOrder(pkg.orderId, { status: 'delivered', deliveredAt: now });
+      await updateOrder(tx, pkg.orderId, { status: 'delivered', deliveredAt: now });
     });
     return response(pkg);
   }
@@ -61,7 +62,7 @@ function response(pkg: PendingPackage): S.GetEimPackageResponse {
 async function expire(deps: ServiceDeps, pkg: PendingPackage, now: Date): Promise<void> {
   await deps.store.transaction(async (tx) => {
     await tx.updatePackage(pkg.id, { status: 'expired' });
-    await tx.updateOrder(pkg.orderId, {
+    await updateOrder(tx, pkg.orderId, {
       status: 'expired',
       completedAt: now,
       error: { code: 'ERR_EXPIRED', message: `not picked up by the device before ${pkg.orderExpiresAt!.toISOString()}` },
@@ -77,7 +78,10 @@ async function expire(deps: ServiceDeps, pkg: PendingPackage, now: Date): Promis
 async function recordStateChange(deps: ServiceDeps, euiccId: number, cause: number | undefined): Promise<void> {
   const euicc = await deps.store.findEuiccById(euiccId);
   if (!euicc) return;
-  await deps.store.updateEuicc(euiccId, { inventoryStale: true, lastStateChangeCause: cause ?? null });
+  await deps.store.transaction(async (tx) => {
+    await tx.updateEuicc(euiccId, { inventoryStale: true, lastStateChangeCause: cause ?? null });
+    await emit(tx, euicc.tenantId, 'euicc.stateChanged', { type: 'euicc', id: euicc.eid }, { eid: euicc.eid, stateChangeCause: cause ?? null });
+  });
   deps.log.info('eUICC reported a state change', { eid: euicc.eid, cause });
   const refresh: OrderRequest = { kind: 'psmo', operations: [{ op: 'listProfileInfo' }] };
   try {

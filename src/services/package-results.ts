@@ -9,6 +9,7 @@ import { bytesEqual, toHex } from '../lib/bytes.ts';
 import { interpretPackageResult, type InventoryChange } from '../domain/results.ts';
 import type { EimPackage, Euicc, Order } from '../domain/records.ts';
 import type { ServiceDeps } from './deps.ts';
+import { emit, updateOrder } from './events.ts';
 import { euiccPublicKey } from './euicc-keys.ts';
 import type { Repositories } from './ports.ts';
 import { signedPackage } from './create-order.ts';
@@ -84,7 +85,7 @@ async function takeSignedResult(deps: ServiceDeps, euicc: Euicc, signed: S.Euicc
     const { outcomes, ok, changes } = interpretPackageResult(order.request, data.euiccResult);
     const now = deps.now();
     await tx.updatePackage(pkg!.id, { status: 'answered', answeredAt: now });
-    await tx.updateOrder(order.id, {
+    await updateOrder(tx, order.id, {
       status: ok ? 'done' : 'failed',
       completedAt: now,
       outcome: { operations: outcomes, seqNumber: seq, verified: v.accepted && v.verified },
@@ -103,34 +104,61 @@ function failureMessage(outcomes: { operation: string; ok: boolean; name?: strin
 }
 
 export async function applyInventory(tx: Repositories, euiccId: number, changes: InventoryChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const euicc = (await tx.findEuiccById(euiccId))!;
+  const event = (type: string, iccid: string, data: Record<string, unknown> = {}) => emit(tx, euicc.tenantId, type, { type: 'profile', id: `${euicc.eid}/${iccid}` }, { eid: euicc.eid, iccid, ...data });
   for (const c of changes) {
     switch (c.kind) {
-      case 'replace':
+      case 'replace': {
+        const before = new Map((await tx.listProfiles(euiccId)).map((p) => [p.iccid, p]));
         await tx.replaceProfiles(euiccId, c.profiles.map((p) => ({ ...p, euiccId })));
+        for (const p of c.profiles) {
+          const old = before.get(p.iccid);
+          if (!old) await event('profile.discovered', p.iccid, { state: p.state });
+          else if (old.state !== p.state) await event(`profile.${p.state}`, p.iccid);
+        }
+        for (const iccid of before.keys()) if (!c.profiles.some((p) => p.iccid === iccid)) await event('profile.deleted', iccid);
         break;
-      case 'upsert':
-        for (const p of c.profiles) await tx.upsertProfile({ ...p, euiccId });
+      }
+      case 'upsert': {
+        const before = new Map((await tx.listProfiles(euiccId)).map((p) => [p.iccid, p]));
+        for (const p of c.profiles) {
+          await tx.upsertProfile({ ...p, euiccId });
+          const old = before.get(p.iccid);
+          if (!old) await event('profile.installed', p.iccid, { state: p.state, isdpAid: p.isdpAid });
+          else if (old.state !== p.state) await event(`profile.${p.state}`, p.iccid);
+        }
         break;
+      }
       case 'enable':
       case 'disable': {
         const profiles = await tx.listProfiles(euiccId);
         for (const p of profiles) {
           // SGP.32 v1.2: one enabled profile at a time; enabling one disables the one that was enabled.
           const state = p.iccid === c.iccid ? (c.kind === 'enable' ? 'enabled' : 'disabled') : c.kind === 'enable' ? 'disabled' : p.state;
-          if (state !== p.state) await tx.upsertProfile({ ...p, state });
+          if (state !== p.state) {
+            await tx.upsertProfile({ ...p, state });
+            await event(`profile.${state}`, p.iccid);
+          }
         }
         if (!profiles.some((p) => p.iccid === c.iccid)) {
-          await tx.upsertProfile({ euiccId, iccid: c.iccid, isdpAid: null, state: c.kind === 'enable' ? 'enabled' : 'disabled', profileClass: null, profileName: null, serviceProviderName: null, nickname: null, fallbackAttribute: false });
+          const state = c.kind === 'enable' ? 'enabled' : 'disabled';
+          await tx.upsertProfile({ euiccId, iccid: c.iccid, isdpAid: null, state, profileClass: null, profileName: null, serviceProviderName: null, nickname: null, fallbackAttribute: false });
+          await event(`profile.${state}`, c.iccid);
         }
         break;
       }
       case 'delete':
         await tx.deleteProfile(euiccId, c.iccid);
+        await event('profile.deleted', c.iccid);
         break;
       case 'fallback':
         for (const p of await tx.listProfiles(euiccId)) {
           const f = p.iccid === c.iccid;
-          if (f !== p.fallbackAttribute) await tx.upsertProfile({ ...p, fallbackAttribute: f });
+          if (f !== p.fallbackAttribute) {
+            await tx.upsertProfile({ ...p, fallbackAttribute: f });
+            await event('profile.updated', p.iccid, { fallbackAttribute: f });
+          }
         }
         break;
       case 'stale':
@@ -162,7 +190,7 @@ async function takeSignedError(deps: ServiceDeps, euicc: Euicc, signed: S.EuiccP
       await retryWithHigherCounter(deps, tx, euicc, order);
       return;
     }
-    await tx.updateOrder(order.id, {
+    await updateOrder(tx, order.id, {
       status: 'failed',
       completedAt: now,
       error: { code: 'ERR_EUICC_PACKAGE_ERROR', message: `the eUICC refused the package: ${EPE_CODES[code] ?? 'code'} (${code})`, details: { euiccPackageErrorCode: code, name: EPE_CODES[code] } },
@@ -177,10 +205,10 @@ async function retryWithHigherCounter(deps: ServiceDeps, tx: Repositories, euicc
     const eimTransactionId = randomBytes(16);
     const { der, counterValue } = await signedPackage(deps, tx, euicc, order.request, eimTransactionId, skip);
     await tx.insertPackage({ orderId: order.id, euiccId: euicc.id, kind: 'euiccPackageRequest', eimTransactionId, counterValue, der });
-    await tx.updateOrder(order.id, { status: 'queued', attempts });
+    await updateOrder(tx, order.id, { status: 'queued', attempts });
     deps.log.warn('replayError: package re-signed with a higher counter', { eid: euicc.eid, order: order.id, counterValue });
   } catch (e) {
-    await tx.updateOrder(order.id, { status: 'failed', completedAt: deps.now(), error: { code: 'ERR_REPLAY', message: `replayError and the counter cannot move forward: ${(e as Error).message}` } });
+    await updateOrder(tx, order.id, { status: 'failed', completedAt: deps.now(), error: { code: 'ERR_REPLAY', message: `replayError and the counter cannot move forward: ${(e as Error).message}` } });
   }
 }
 
@@ -193,7 +221,7 @@ async function takeUnsignedError(deps: ServiceDeps, euicc: Euicc, e: S.EuiccPack
   const now = deps.now();
   await deps.store.transaction(async (tx) => {
     await tx.updatePackage(pkg.id, { status: 'answered', answeredAt: now });
-    await tx.updateOrder(pkg.orderId, {
+    await updateOrder(tx, pkg.orderId, {
       status: 'failed',
       completedAt: now,
       error: {

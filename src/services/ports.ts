@@ -1,11 +1,12 @@
 // The persistence the use cases need, as an interface: src/store implements it on drizzle (PGlite or
 // PostgreSQL); tests may use it directly. Every method also runs inside `transaction`, which is how the
 // use cases make several changes all-or-nothing.
-import type { Association, EimPackage, Euicc, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
+import type { Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
 
 export type NewEuicc = Pick<Euicc, 'eid'> & Partial<Pick<Euicc, 'tenantId' | 'curve' | 'verificationPolicy' | 'euiccCertificate' | 'eumCertificate' | 'tags' | 'attributes'>>;
 export type EuiccPatch = Partial<Omit<Euicc, 'id' | 'eid' | 'createdAt'>>;
-export type NewOrder = Pick<Order, 'tenantId' | 'euiccId' | 'kind' | 'request'> & Partial<Pick<Order, 'expiresAt' | 'status'>>;
+export type NewOrder = Pick<Order, 'tenantId' | 'euiccId' | 'kind' | 'request'> & Partial<Pick<Order, 'expiresAt' | 'status' | 'bulkId' | 'activationCodeId'>>;
+export type NewEvent = Omit<EventRecord, 'id' | 'createdAt'>;
 export type OrderPatch = Partial<Pick<Order, 'status' | 'outcome' | 'error' | 'attempts' | 'deliveredAt' | 'completedAt'>>;
 export type NewPackage = Pick<EimPackage, 'orderId' | 'euiccId' | 'kind' | 'eimTransactionId' | 'counterValue' | 'der'>;
 export type PackagePatch = Partial<Pick<EimPackage, 'status' | 'deliveryCount' | 'deliveredAt' | 'answeredAt'>>;
@@ -45,6 +46,10 @@ export interface Repositories {
   replaceProfiles(euiccId: number, profiles: Omit<ProfileRecord, 'updatedAt'>[]): Promise<void>;
   upsertProfile(profile: Omit<ProfileRecord, 'updatedAt'>): Promise<void>;
   deleteProfile(euiccId: number, iccid: string): Promise<void>;
+
+  insertEvent(values: NewEvent): Promise<EventRecord>;
+  /** A tenant's events with id > afterId, oldest first. */
+  listEvents(tenantId: string, afterId: number, limit: number): Promise<EventRecord[]>;
 
   insertNotification(values: NewNotification): Promise<NotificationRecord>;
   updateNotification(id: number, patch: Partial<Pick<NotificationRecord, 'status' | 'forwardedAt'>>): Promise<void>;

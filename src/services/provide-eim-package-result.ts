@@ -6,6 +6,7 @@ import { eidFromBytes } from '../domain/identifiers.ts';
 import type { EimPackage, Euicc } from '../domain/records.ts';
 import { toHex } from '../lib/bytes.ts';
 import type { ServiceDeps } from './deps.ts';
+import { emit, updateOrder } from './events.ts';
 import { checkEuiccCertificate } from './euicc-keys.ts';
 import { certificateDer, takeNotification, type NotificationIntake } from './notifications.ts';
 import { applyInventory, takePackageResult } from './package-results.ts';
@@ -78,7 +79,7 @@ async function finish(deps: ServiceDeps, pkg: EimPackage, ok: boolean, outcome: 
   const now = deps.now();
   await deps.store.transaction(async (tx) => {
     await tx.updatePackage(pkg.id, { status: 'answered', answeredAt: now });
-    await tx.updateOrder(pkg.orderId, { status: ok ? 'done' : 'failed', completedAt: now, outcome, error });
+    await updateOrder(tx, pkg.orderId, { status: ok ? 'done' : 'failed', completedAt: now, outcome, error });
   });
 }
 
@@ -99,7 +100,12 @@ async function takeIpaEuiccData(deps: ServiceDeps, euicc: Euicc, response: S.Ipa
     const eumCert = data.eumCertificate ? certificateDer(data.eumCertificate) : euicc.eumCertificate;
     const check = await checkEuiccCertificate(deps, euicc.eid, euiccCert, eumCert);
     if (check.ok) {
-      await deps.store.updateEuicc(euicc.id, { euiccCertificate: euiccCert, eumCertificate: eumCert });
+      const tenantId = euicc.tenantId;
+      const eid = euicc.eid;
+      await deps.store.transaction(async (tx) => {
+        await tx.updateEuicc(euicc!.id, { euiccCertificate: euiccCert, eumCertificate: eumCert });
+        await emit(tx, tenantId, 'euicc.certificatesLearned', { type: 'euicc', id: eid }, { eid });
+      });
       euicc = { ...euicc, euiccCertificate: euiccCert, eumCertificate: eumCert };
       outcome.certificates = 'accepted';
     } else {

@@ -5,6 +5,7 @@ import { parseEid } from '../domain/identifiers.ts';
 import type { Euicc, VerificationPolicy } from '../domain/records.ts';
 import type { Curve } from '../crypto/engine.ts';
 import type { ServiceDeps } from './deps.ts';
+import { emit } from './events.ts';
 
 export interface RegisterEuiccInput {
   eid: string;
@@ -43,6 +44,7 @@ export async function registerEuicc(deps: ServiceDeps, input: RegisterEuiccInput
       attributes: input.attributes ?? {},
     });
     await tx.upsertAssociation({ euiccId: euicc.id, eimId: deps.eim.eimId, counterValue, associationToken: input.associationToken ?? null });
+    await emit(tx, euicc.tenantId, 'euicc.registered', { type: 'euicc', id: eid }, { eid, curve, verificationPolicy: policy, tags: euicc.tags, attributes: euicc.attributes });
     return euicc;
   });
 }

@@ -1,9 +1,9 @@
 // The Store of src/services/ports.ts on drizzle: one implementation for PGlite and PostgreSQL.
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Association, EimPackage, Euicc, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
 import type { PendingPackage, Repositories, Store } from '../services/ports.ts';
 import type { Db, Queryable } from './database.ts';
-import { associations, euiccs, notifications, orders, packages, profiles, results } from './schema.ts';
+import { associations, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
 const OPEN_PACKAGE = ['queued', 'delivered'];
 
@@ -121,6 +121,20 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
     },
     async deleteProfile(euiccId, iccid) {
       await q.delete(profiles).where(and(eq(profiles.euiccId, euiccId), eq(profiles.iccid, iccid)));
+    },
+
+    async insertEvent(values) {
+      const [row] = await q.insert(events).values(values).returning();
+      return row as EventRecord;
+    },
+
+    async listEvents(tenantId, afterId, limit) {
+      return (await q
+        .select()
+        .from(events)
+        .where(and(eq(events.tenantId, tenantId), gt(events.id, afterId)))
+        .orderBy(asc(events.id))
+        .limit(limit)) as EventRecord[];
     },
 
     async insertNotification(values) {

@@ -87,6 +87,13 @@ describe.each<[Curve, number]>([
     const euicc = (await eim.deps.store.findEuiccByEid(card.eid))!;
     const states = Object.fromEntries((await eim.deps.store.listProfiles(euicc.id)).map((p) => [p.iccid, p.state]));
     expect(states).toEqual({ '8901000000000000101': 'disabled', '8901000000000000202': 'enabled' });
+    // Every change is an event, in order, in the same transaction as the change.
+    const events = (await eim.deps.store.listEvents('default', 0, 10_000)).filter((e) => e.subjectId === order.id || e.subjectId.startsWith(`${card.eid}/`));
+    const types = events.map((e) => e.type);
+    expect(types.slice(-5)).toEqual(['order.queued', 'order.delivered', 'order.done', 'profile.disabled', 'profile.enabled'].slice(0, 3).concat(types.slice(-2)));
+    expect(types).toContain('profile.enabled');
+    expect(types).toContain('profile.disabled');
+    expect(types.indexOf('order.queued')).toBeLessThan(types.indexOf('order.done'));
   });
 
   it('keeps the spec result codes of a failed operation verbatim', async () => {
