@@ -1,16 +1,19 @@
-// `eim sim euicc`: load or create a virtual eUICC and show what it holds. The APDU/vpcd front adds its
-// options and starts its transport in the marked place below.
+// `eim sim euicc`: load or create a virtual eUICC, show what it holds, and optionally serve it to PC/SC
+// IPAs and LPAs over the vsmartcard vpcd protocol (--vpcd-connect / --vpcd-listen).
 
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Curve } from '../../src/crypto/engine.ts';
 import { VirtualEuicc } from './euicc.ts';
+import { parseHostPort, startVpcd } from './vpcd.ts';
 
 export interface EuiccSimOptions {
   pki?: string;
   state?: string;
   euiccIndex: string;
   curve?: string;
+  vpcdConnect?: string;
+  vpcdListen?: string;
 }
 
 /** Opens the card the options name: the saved state when the state file exists, else a fresh card from the PKI. */
@@ -46,10 +49,18 @@ export function registerEuiccSimCommand(sim: Command): Command {
     .option('--state <file>', 'JSON state file: read if it exists, created otherwise; saved after every change')
     .option('--euicc-index <n>', 'which eUICC of the PKI directory (0-based)', '0')
     .option('--curve <curve>', 'only this curve: P-256 | brainpoolP256r1 (default: every curve of the PKI)')
-    // The APDU/vpcd front registers its options here (e.g. --vpcd host:port).
-    .action((opts: EuiccSimOptions) => {
+    .option('--vpcd-connect <host:port>', 'serve the card over vpcd, connecting to the vsmartcard driver (usually 127.0.0.1:35963)')
+    .option('--vpcd-listen <host:port>', 'serve the card over vpcd, listening for a driver configured to connect out')
+    .action(async (opts: EuiccSimOptions) => {
+      if (opts.vpcdConnect && opts.vpcdListen) throw new TypeError('--vpcd-connect and --vpcd-listen exclude each other');
       const card = openEuicc(opts);
       for (const line of describeEuicc(card)) process.stdout.write(`${line}\n`);
-      // The APDU/vpcd front starts its transport here, driving `card` through the Es10Card interface.
+      if (!opts.vpcdConnect && !opts.vpcdListen) return;
+      const role = opts.vpcdConnect ? { connect: parseHostPort(opts.vpcdConnect) } : { listen: parseHostPort(opts.vpcdListen!) };
+      const vpcd = await startVpcd(card, role, { log: (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`vpcd ${opts.vpcdConnect ? 'connecting to' : 'listening on'} ${vpcd.address.host}:${vpcd.address.port}\n`);
+      const stop = (): void => void vpcd.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 }
