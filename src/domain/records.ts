@@ -124,3 +124,30 @@ export interface EventRecord {
   data: Record<string, unknown>;
   createdAt: Date;
 }
+
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  secretHash: Uint8Array;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface AuditRecord {
+  id: number;
+  tenantId: string;
+  keyId: string | null;
+  method: string;
+  path: string;
+  action: string;
+  target: string | null;
+  status: number;
+  details: unknown;
+  createdAt: Date;
+}

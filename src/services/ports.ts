@@ -1,7 +1,8 @@
 // The persistence the use cases need, as an interface: src/store implements it on drizzle (PGlite or
 // PostgreSQL); tests may use it directly. Every method also runs inside `transaction`, which is how the
 // use cases make several changes all-or-nothing.
-import type { Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
+import type { DownloadSessionRepositories } from './download-session-ports.ts';
+import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
 
 export type NewEuicc = Pick<Euicc, 'eid'> & Partial<Pick<Euicc, 'tenantId' | 'curve' | 'verificationPolicy' | 'euiccCertificate' | 'eumCertificate' | 'tags' | 'attributes'>>;
 export type EuiccPatch = Partial<Omit<Euicc, 'id' | 'eid' | 'createdAt'>>;
@@ -14,7 +15,7 @@ export type NewNotification = Omit<NotificationRecord, 'id' | 'receivedAt' | 'fo
 
 export type PendingPackage = EimPackage & { orderStatus: OrderStatus; orderExpiresAt: Date | null };
 
-export interface Repositories {
+export interface Repositories extends DownloadSessionRepositories {
   findEuiccByEid(eid: string): Promise<Euicc | undefined>;
   findEuiccById(id: number): Promise<Euicc | undefined>;
   insertEuicc(values: NewEuicc): Promise<Euicc>;
@@ -51,9 +52,22 @@ export interface Repositories {
   /** A tenant's events with id > afterId, oldest first. */
   listEvents(tenantId: string, afterId: number, limit: number): Promise<EventRecord[]>;
 
+  insertApiKey(values: NewApiKey): Promise<ApiKeyRecord>;
+  findApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
+  updateApiKey(id: string, patch: Partial<Pick<ApiKeyRecord, 'lastUsedAt' | 'revokedAt'>>): Promise<void>;
+  countApiKeys(): Promise<number>;
+
+  insertAudit(values: NewAudit): Promise<void>;
+  /** A tenant's audit entries with id < beforeId (newest first). */
+  listAudit(tenantId: string, beforeId: number | undefined, limit: number): Promise<AuditRecord[]>;
+
   insertNotification(values: NewNotification): Promise<NotificationRecord>;
   updateNotification(id: number, patch: Partial<Pick<NotificationRecord, 'status' | 'forwardedAt'>>): Promise<void>;
 }
+
+export type NewApiKey = Pick<ApiKeyRecord, 'tenantId' | 'name' | 'role' | 'prefix' | 'secretHash'>;
+export type NewAudit = Omit<AuditRecord, 'id' | 'createdAt'>;
 
 export interface Store extends Repositories {
   /** Runs `fn` in one database transaction: all of its changes or none. */
