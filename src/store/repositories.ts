@@ -1,9 +1,9 @@
 // The Store of src/services/ports.ts on drizzle: one implementation for PGlite and PostgreSQL.
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
+import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
+import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
 import type { PendingPackage, Repositories, Store } from '../services/ports.ts';
 import type { Db, Queryable } from './database.ts';
-import { associations, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
+import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
 const OPEN_PACKAGE = ['queued', 'delivered'];
 
@@ -135,6 +135,33 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
         .where(and(eq(events.tenantId, tenantId), gt(events.id, afterId)))
         .orderBy(asc(events.id))
         .limit(limit)) as EventRecord[];
+    },
+
+    async insertApiKey(values) {
+      const [row] = await q.insert(apiKeys).values(values).returning();
+      return row as ApiKeyRecord;
+    },
+    async findApiKeyByPrefix(prefix) {
+      const [row] = await q.select().from(apiKeys).where(eq(apiKeys.prefix, prefix)).limit(1);
+      return row as ApiKeyRecord | undefined;
+    },
+    async listApiKeys(tenantId) {
+      return (await q.select().from(apiKeys).where(eq(apiKeys.tenantId, tenantId)).orderBy(asc(apiKeys.createdAt))) as ApiKeyRecord[];
+    },
+    async updateApiKey(id, patch) {
+      await q.update(apiKeys).set(patch).where(eq(apiKeys.id, id));
+    },
+    async countApiKeys() {
+      const [row] = await q.select({ n: count() }).from(apiKeys);
+      return Number(row?.n ?? 0);
+    },
+
+    async insertAudit(values) {
+      await q.insert(auditLog).values(values);
+    },
+    async listAudit(tenantId, beforeId, limit) {
+      const where = beforeId === undefined ? eq(auditLog.tenantId, tenantId) : and(eq(auditLog.tenantId, tenantId), lt(auditLog.id, beforeId));
+      return (await q.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(limit)) as AuditRecord[];
     },
 
     async insertNotification(values) {
