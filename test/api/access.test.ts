@@ -107,7 +107,7 @@ describe('operator API access', () => {
   });
 
   it('serves an OpenAPI 3.1 document generated from the routes, and a reference page', async () => {
-    const doc = await fetch(`${t.api.url}/api/v1/openapi.json`).then((r) => r.json());
+    const doc = (await fetch(`${t.api.url}/api/v1/openapi.json`).then((r) => r.json())) as any;
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/api/v1/keys'].post.requestBody.content['application/json'].schema.properties.role.enum).toEqual(['admin', 'operator', 'viewer']);
     expect(doc.paths['/api/v1/keys/{id}'].delete.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
