@@ -151,3 +151,19 @@ export interface AuditRecord {
   details: unknown;
   createdAt: Date;
 }
+
+export interface GroupFilter {
+  /** Every tag must be present. */
+  tags?: string[];
+  /** Every attribute must be equal. */
+  attributes?: Record<string, string>;
+}
+
+export interface GroupRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  kind: 'static' | 'dynamic';
+  filter: GroupFilter | null;
+  createdAt: Date;
+}
