@@ -8,6 +8,9 @@ import { loadPkiDirectory, writeTestPkiDirectory, PKI_INDEX_FILE, type LoadedPki
 import type { PkiIndex } from './crypto/test-pki.ts';
 import type { Signer } from './crypto/signer.ts';
 import { createEsipaServer, type EsipaServer } from './esipa/index.ts';
+import { allRoutes } from './api/routes/index.ts';
+import { createApiServer, type ApiServer } from './api/server.ts';
+import { bootstrapAdminKey, type CreatedKey } from './services/api-keys.ts';
 import type { Logger, ServiceDeps } from './services/deps.ts';
 import { EimService, type DownloadRelay } from './services/eim-service.ts';
 import { openDatabase, type Database } from './store/database.ts';
@@ -21,6 +24,9 @@ export interface RunningEim {
   deps: ServiceDeps;
   service: EimService;
   esipa: EsipaServer;
+  api: ApiServer;
+  /** The admin key created at the first start (no key existed yet); shown once. */
+  firstAdminKey: CreatedKey | undefined;
   /** True when the PKI was generated for development at this start. */
   generatedPki: boolean;
   close(): Promise<void>;
@@ -80,6 +86,15 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     tls = pem;
   } else log.warn('ESipa is served over plain HTTP (EIM_ESIPA_PLAIN_HTTP): labs only');
   const esipa = await createEsipaServer({ functions: service, tls, host: config.esipa.host, port: config.esipa.port, maxBodyBytes: config.esipa.maxBodyBytes, logger: log });
+  const firstAdminKey = await bootstrapAdminKey(deps);
+  const api = await createApiServer({
+    deps,
+    routes: allRoutes(deps),
+    host: config.api.host,
+    port: config.api.port,
+    rateLimit: { perSecond: config.api.rateLimitPerSecond, burst: config.api.rateLimitBurst },
+    log,
+  });
   return {
     config,
     pki,
@@ -88,8 +103,11 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     deps,
     service,
     esipa,
+    api,
+    firstAdminKey,
     generatedPki: generated,
     async close() {
+      await api.close();
       await esipa.close();
       await service.close();
       await database.close();

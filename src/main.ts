@@ -18,6 +18,8 @@ async function main(): Promise<void> {
       `eIM ${config.eimId} is running`,
       `  ESipa (ASN.1 binding): ${eim.esipa.url}/gsma/rsp2/asn1`,
       `  ESipa (JSON binding):  ${eim.esipa.url}/gsma/rsp2/esipa/<function>`,
+      `  operator API: ${eim.api.url}/api/v1 (reference: ${eim.api.url}/api/v1/docs)`,
+      ...(eim.firstAdminKey ? [`  admin API key (shown once, keep it): ${eim.firstAdminKey.key}`] : []),
       `  database: ${config.databaseUrl ? 'PostgreSQL' : `embedded (${config.dataDir}/db)`}`,
       `  PKI: ${eim.pkiDir}${eim.generatedPki ? ' (development PKI generated now)' : ''}`,
       `  AddInitialEimRequest for devices (${set.curve}): ${material.addInitialEimRequest.hex}`,

@@ -14,6 +14,13 @@ export interface EimConfig {
     tls: boolean;
     maxBodyBytes: number;
   };
+  api: {
+    host: string;
+    port: number;
+    /** Requests per second per API key, and the burst allowed. */
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+  };
   /** Where the eIM keeps its files (embedded database, development PKI). */
   dataDir: string;
   /** PostgreSQL connection string; empty: the embedded PGlite database in dataDir. */
@@ -65,6 +72,12 @@ export function loadConfig(env: Env = process.env): EimConfig {
       port: int(env, 'EIM_ESIPA_PORT', 8443, 0, 65535),
       tls: !bool(env, 'EIM_ESIPA_PLAIN_HTTP', false),
       maxBodyBytes: int(env, 'EIM_ESIPA_MAX_BODY', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    },
+    api: {
+      host: env.EIM_API_HOST || '127.0.0.1',
+      port: int(env, 'EIM_API_PORT', 8080, 0, 65535),
+      rateLimitPerSecond: int(env, 'EIM_API_RATE_LIMIT', 50, 1, 100_000),
+      rateLimitBurst: int(env, 'EIM_API_RATE_BURST', 200, 1, 1_000_000),
     },
     dataDir: env.EIM_DATA_DIR || '.data',
     databaseUrl: env.DATABASE_URL || undefined,
