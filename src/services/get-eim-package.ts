@@ -38,9 +38,10 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
       await expire(deps, pkg, now);
       continue;
     }
+    // Compare-and-set: when two polls (or two eIM instances) race, one claims the first delivery; the
+    // other hands out the same bytes as a re-delivery, and the order moves to delivered once.
     await deps.store.transaction(async (tx) => {
-      await tx.updatePackage(pkg.id, { status: 'delivered', deliveryCount: 1, deliveredAt: now });
-      await updateOrder(tx, pkg.orderId, { status: 'delivered', deliveredAt: now });
+      if (await tx.claimPackage(pkg.id, now)) await updateOrder(tx, pkg.orderId, { status: 'delivered', deliveredAt: now });
     });
     return response(pkg);
   }

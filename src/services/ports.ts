@@ -39,6 +39,8 @@ export interface Repositories extends DownloadSessionRepositories, GroupReposito
   findPackageByTransactionId(eimTransactionId: Uint8Array): Promise<EimPackage | undefined>;
   findPackageByCounter(euiccId: number, counterValue: number): Promise<EimPackage | undefined>;
   updatePackage(id: number, patch: PackagePatch): Promise<void>;
+  /** Marks a queued package delivered; false when another poll (or another eIM instance) already did. */
+  claimPackage(id: number, at: Date): Promise<boolean>;
   /** Marks every unanswered package of an order with `status`. */
   closePackages(orderId: string, status: PackageStatus): Promise<void>;
 

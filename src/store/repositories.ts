@@ -94,6 +94,14 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
     async updatePackage(id, patch) {
       if (Object.keys(patch).length) await q.update(packages).set(patch).where(eq(packages.id, id));
     },
+    async claimPackage(id, at) {
+      const rows = await q
+        .update(packages)
+        .set({ status: 'delivered', deliveryCount: 1, deliveredAt: at })
+        .where(and(eq(packages.id, id), eq(packages.status, 'queued')))
+        .returning({ id: packages.id });
+      return rows.length === 1;
+    },
     async closePackages(orderId, status) {
       await q
         .update(packages)
