@@ -12,6 +12,7 @@ import { allRoutes } from './api/routes/index.ts';
 import { createApiServer, type ApiServer } from './api/server.ts';
 import { bootstrapAdminKey, type CreatedKey } from './services/api-keys.ts';
 import type { Logger, ServiceDeps } from './services/deps.ts';
+import { DownloadRelayService, withDownloadRelay } from './services/download-relay.ts';
 import { EimService, type DownloadRelay } from './services/eim-service.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { createStore } from './store/repositories.ts';
@@ -78,14 +79,17 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     now: () => new Date(),
     defaultOrderTtlMs: config.orderTtlHours * 3600_000,
   };
-  const service = new EimService(deps, options.relay?.(deps, pki), { ...(options.lastSeenFlushMs !== undefined ? { lastSeenFlushMs: options.lastSeenFlushMs } : {}) });
+  const relay = options.relay?.(deps, pki);
+  const service = new EimService(deps, relay, { ...(options.lastSeenFlushMs !== undefined ? { lastSeenFlushMs: options.lastSeenFlushMs } : {}) });
+  // The download relay also completes orders from HandleNotification and forwards notifications (SGP.32 v1.2 §3.2).
+  const functions = relay instanceof DownloadRelayService ? withDownloadRelay(service, relay) : service;
   let tls: { cert: string; key: string } | false = false;
   if (config.esipa.tls) {
     const pem = eimTlsPem(pkiDir);
     if (!pem) throw new Error(`${pkiDir} has no eimTls certificate and key; set EIM_ESIPA_PLAIN_HTTP=true for a lab without TLS`);
     tls = pem;
   } else log.warn('ESipa is served over plain HTTP (EIM_ESIPA_PLAIN_HTTP): labs only');
-  const esipa = await createEsipaServer({ functions: service, tls, host: config.esipa.host, port: config.esipa.port, maxBodyBytes: config.esipa.maxBodyBytes, logger: log });
+  const esipa = await createEsipaServer({ functions, tls, host: config.esipa.host, port: config.esipa.port, maxBodyBytes: config.esipa.maxBodyBytes, logger: log });
   const firstAdminKey = await bootstrapAdminKey(deps);
   const api = await createApiServer({
     deps,
@@ -109,6 +113,7 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     async close() {
       await api.close();
       await esipa.close();
+      if (relay instanceof DownloadRelayService) await relay.close();
       await service.close();
       await database.close();
     },

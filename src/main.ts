@@ -1,12 +1,13 @@
 // `npm start`: the eIM on the embedded database (or PostgreSQL with DATABASE_URL), ESipa on HTTPS.
 import { startEim, consoleLogger } from './app.ts';
+import { downloadRelay } from './clients/download-relay.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { associationMaterial, describeAssociation } from './services/association.ts';
 import { fromHex } from './lib/bytes.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const eim = await startEim(config);
+  const eim = await startEim(config, { relay: downloadRelay() });
   const set = eim.pki.sets[0]!;
   const signer = eim.deps.eim.signers[set.curve]!;
   const material = describeAssociation(

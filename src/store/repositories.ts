@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
 import type { PendingPackage, Repositories, Store } from '../services/ports.ts';
 import type { Db, Queryable } from './database.ts';
+import { downloadSessionRepositories } from './download-sessions.ts';
 import { groupRepositories } from './groups.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
@@ -10,6 +11,7 @@ const OPEN_PACKAGE = ['queued', 'delivered'];
 
 function repositories(q: Queryable, inTx: boolean): Repositories {
   return {
+    ...downloadSessionRepositories(q),
     ...groupRepositories(q),
     async findEuiccByEid(eid) {
       const [row] = await q.select().from(euiccs).where(eq(euiccs.eid, eid)).limit(1);

@@ -188,7 +188,7 @@ export const downloadSessions = pgTable(
     state: text('state').notNull(),
     detail: jsonb('detail'),
     createdAt: created(),
-    updatedAt: created(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('download_sessions_smdp_txid').on(t.smdpTransactionId), index('download_sessions_eim_txid').on(t.eimTransactionId)],
 );
