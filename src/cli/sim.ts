@@ -1,12 +1,14 @@
 // `eim sim <name>`: the simulators as commands (each simulator registers its own subcommand).
 import type { Command } from 'commander';
 import { registerEuiccSimCommand } from '../../simulators/euicc/cli.ts';
+import { registerIpaSimCommand } from '../../simulators/ipa/cli.ts';
 import { registerSmdppSimCommand } from '../../simulators/smdpp/cli.ts';
 import { registerSmdsSimCommand } from '../../simulators/smds/cli.ts';
 
 export function registerSimCommands(program: Command): void {
-  const sim = program.command('sim').description('run a simulator: euicc, smdpp, smds');
+  const sim = program.command('sim').description('run a simulator: euicc, ipa, smdpp, smds');
   registerEuiccSimCommand(sim);
   registerSmdppSimCommand(sim);
   registerSmdsSimCommand(sim);
+  registerIpaSimCommand(sim);
 }
