@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count } from 'drizzle-orm';
 import { type RunningEim, type StartOptions, startEim } from '../../src/app.ts';
+import { downloadRelay } from '../../src/clients/download-relay.ts';
 import { type EimConfig, loadConfig } from '../../src/config/config.ts';
 import type { Curve } from '../../src/crypto/engine.ts';
 import { writeTestPkiDirectory } from '../../src/crypto/pki-directory.ts';
@@ -54,8 +55,10 @@ export async function startRig(options: { euiccs?: number; start?: StartOptions 
     databaseUrl: pg?.url,
     pkiDir,
   };
-  const eim = await startEim(config, { log: silentLogger, lastSeenFlushMs: 0, ...(options.start ?? {}) });
-  const smdp = await startSmdpp({ pki: eim.pki });
+  const smdp = await startSmdpp({ pki: pkiDir });
+  // The indirect download relay (ES9+ to the SM-DP+ simulator, SGP.32 v1.2 §3.2.3), as src/main.ts wires it.
+  const relay = downloadRelay({ servers: { [smdp.address]: { url: smdp.url, servername: 'localhost' } } });
+  const eim = await startEim(config, { log: silentLogger, lastSeenFlushMs: 0, relay, ...(options.start ?? {}) });
   return {
     eim,
     smdp,
