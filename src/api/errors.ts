@@ -29,14 +29,21 @@ export interface MappedError {
   body: { code: string; message: string; details?: unknown };
 }
 
+/** At most this many validation issues are listed. */
+const MAX_ISSUES = 1000;
+
+/** A field path as the domain writes it: `operations[0].iccid`, `[3].eid`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
+}
+
 export function mapError(err: unknown, log: Logger): MappedError {
   if (err instanceof ZodError) {
     const first = err.issues[0];
-    const field = first ? first.path.join('.') : '';
-    return {
-      status: 400,
-      body: { code: 'ERR_VALIDATION', message: first ? `${field || 'request'}: ${first.message}` : 'invalid request', details: err.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
-    };
+    const field = first ? fieldPath(first.path) : '';
+    // An item of a list body (an import) is named by its index too: { index: 3, field: "[3].eid" }.
+    const details = err.issues.slice(0, MAX_ISSUES).map((i) => ({ ...(typeof i.path[0] === 'number' ? { index: i.path[0] } : {}), field: fieldPath(i.path), message: i.message }));
+    return { status: 400, body: { code: 'ERR_VALIDATION', message: first ? `${field || 'request'}: ${first.message}` : 'invalid request', details } };
   }
   if (err instanceof DomainError) {
     return { status: DOMAIN_STATUS[err.code] ?? 400, body: { code: err.code, message: err.message, details: err.field ? { field: err.field, ...(err.details ? { more: err.details } : {}) } : err.details } };

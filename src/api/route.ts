@@ -31,6 +31,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Raw text body (CSV uploads) instead of JSON; the body schema is then a string. */
   textBody?: { contentType: string; maxBytes: number };
+  /** JSON body limit of this route, when it needs more than the server's default (bulk imports). */
+  maxJsonBytes?: number;
   response?: z.ZodType;
   /** HTTP status of a success (200 by default; 201 for creations, 204 for no content). */
   status?: number;

@@ -73,7 +73,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 
   const router = express.Router();
   for (const r of opts.routes) {
-    const parsers = r.textBody ? [express.text({ type: () => true, limit: r.textBody.maxBytes })] : [express.json({ limit: opts.maxJsonBytes ?? 1024 * 1024 })];
+    const parsers = r.textBody ? [express.text({ type: () => true, limit: r.textBody.maxBytes })] : [express.json({ limit: r.maxJsonBytes ?? opts.maxJsonBytes ?? 1024 * 1024 })];
     router[r.method](r.path, authenticate, ...parsers, async (req: Request, res: Response) => {
       const auth = req.auth!;
       let status = 500;

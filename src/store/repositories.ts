@@ -4,7 +4,9 @@ import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRe
 import type { PendingPackage, Repositories, Store } from '../services/ports.ts';
 import type { Db, Queryable } from './database.ts';
 import { downloadSessionRepositories } from './download-sessions.ts';
+import { euiccRepositories } from './euicc-queries.ts';
 import { groupRepositories } from './groups.ts';
+import { orderRepositories } from './order-queries.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
 const OPEN_PACKAGE = ['queued', 'delivered'];
@@ -13,6 +15,8 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
   return {
     ...downloadSessionRepositories(q),
     ...groupRepositories(q),
+    ...euiccRepositories(q),
+    ...orderRepositories(q, inTx),
     async findEuiccByEid(eid) {
       const [row] = await q.select().from(euiccs).where(eq(euiccs.eid, eid)).limit(1);
       return row as Euicc | undefined;
