@@ -13,6 +13,8 @@ export interface Euicc {
   euiccCertificate: Uint8Array | null;
   eumCertificate: Uint8Array | null;
   ipaCapabilities: unknown;
+  /** The IPA's TransferEimPackage endpoint (inject mode, SGP.32 v1.2 §6.3.3.1), when it has one. */
+  injectUrl: string | null;
   tags: string[];
   attributes: Record<string, string>;
   inventoryStale: boolean;

@@ -28,6 +28,8 @@ export const euiccs = pgTable(
     euiccCertificate: bytea('euicc_certificate'),
     eumCertificate: bytea('eum_certificate'),
     ipaCapabilities: jsonb('ipa_capabilities'),
+    /** Where the IPA listens for TransferEimPackage (inject mode), when it offers one. */
+    injectUrl: text('inject_url'),
     tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     attributes: jsonb('attributes').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     /** Set by a notifyStateChange; cleared when a fresh profile inventory arrives. */
@@ -294,8 +296,8 @@ export const activationCodes = pgTable(
     state: text('state').notNull().default('available'),
     euiccId: bigint('euicc_id', { mode: 'number' }).references(() => euiccs.id, { onDelete: 'set null' }),
     orderId: uuid('order_id').references(() => orders.id, { onDelete: 'set null' }),
+    // No updated_at column: each change of a code is an event (code.*), which carries its time.
     createdAt: created(),
-    updatedAt: created(),
   },
   (t) => [
     uniqueIndex('activation_codes_pool_matching').on(t.poolId, t.smdpAddress, t.matchingId),

@@ -1,0 +1,1 @@
+ALTER TABLE "euiccs" ADD COLUMN "inject_url" text;
