@@ -40,9 +40,14 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
     }
     // Compare-and-set: when two polls (or two eIM instances) race, one claims the first delivery; the
     // other hands out the same bytes as a re-delivery, and the order moves to delivered once.
-    await deps.store.transaction(async (tx) => {
-      if (await tx.claimPackage(pkg.id, now)) await updateOrder(tx, pkg.orderId, { status: 'delivered', deliveredAt: now });
+    const claimed = await deps.store.transaction(async (tx) => {
+      if (!(await tx.claimPackage(pkg.id, now))) return false;
+      await updateOrder(tx, pkg.orderId, { status: 'delivered', deliveredAt: now });
+      return true;
     });
+    // A lost claim is a re-delivery only when the winner delivered it; an order cancelled since
+    // nextPackage read it has its package closed, and it must never leave.
+    if (!claimed && (await deps.store.findPackageByTransactionId(pkg.eimTransactionId))?.status !== 'delivered') continue;
     return response(pkg);
   }
   deps.log.error('GetEimPackage gave up after skipping 100 stale packages', { eid });

@@ -146,6 +146,27 @@ describe('cancel', () => {
     expect(events.filter((e) => e.subjectId === r.body.id).map((e) => e.type)).toEqual(['order.queued', 'order.cancelled']);
   });
 
+  it('wins against a poll that read the package just before the cancel: the package still never leaves', async () => {
+    const eid = makeEid(12);
+    await t.call('POST', '/api/v1/euiccs', op, { eid });
+    const r = await create({ eid, kind: 'download', contactDefaultSmdp: true });
+    const store = eim.deps.store;
+    const original = store.nextPackage;
+    // The poll reads the queued package, then the operator's cancel commits, then the poll tries to claim it.
+    store.nextPackage = async (id) => {
+      const pkg = await original.call(store, id);
+      store.nextPackage = original;
+      expect((await t.call('POST', `/api/v1/orders/${r.body.id}/cancel`, op)).status).toBe(200);
+      return pkg;
+    };
+    try {
+      expect(await poll(eid)).toEqual({ eimPackageError: 1 });
+    } finally {
+      store.nextPackage = original;
+    }
+    expect((await t.call('GET', `/api/v1/orders/${r.body.id}`, op)).body.status).toBe('cancelled');
+  });
+
   it('refuses to cancel an order that is delivered or finished (409), or twice', async () => {
     const eid = makeEid(11);
     await t.call('POST', '/api/v1/euiccs', op, { eid });
