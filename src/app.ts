@@ -14,6 +14,9 @@ import { bootstrapAdminKey, type CreatedKey } from './services/api-keys.ts';
 import type { Logger, ServiceDeps } from './services/deps.ts';
 import { DownloadRelayService, withDownloadRelay } from './services/download-relay.ts';
 import { EimService, type DownloadRelay } from './services/eim-service.ts';
+import { Injector } from './services/inject.ts';
+import { HttpsInjectClient } from './clients/inject-client.ts';
+import { trustAnchorsPem } from './clients/download-relay.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { createStore } from './store/repositories.ts';
 
@@ -81,6 +84,9 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
   };
   const relay = options.relay?.(deps, pki);
   const service = new EimService(deps, relay, { ...(options.lastSeenFlushMs !== undefined ? { lastSeenFlushMs: options.lastSeenFlushMs } : {}) });
+  // Inject mode (SGP.32 v1.2 §6.3.3.1): queued packages are pushed to IPAs that listen for them.
+  const injector = new Injector(deps, service.book, new HttpsInjectClient({ ca: trustAnchorsPem(pki), log }));
+  deps.hooks = { ...deps.hooks, orderQueued: (euiccId) => injector.kick(euiccId) };
   // The download relay also completes orders from HandleNotification and forwards notifications (SGP.32 v1.2 §3.2).
   const functions = relay instanceof DownloadRelayService ? withDownloadRelay(service, relay) : service;
   let tls: { cert: string; key: string } | false = false;
@@ -113,6 +119,7 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     async close() {
       await api.close();
       await esipa.close();
+      await injector.idle();
       if (relay instanceof DownloadRelayService) await relay.close();
       await service.close();
       await database.close();

@@ -27,11 +27,13 @@ export async function createOrder(deps: ServiceDeps, input: CreateOrderInput): P
   const request = parseOrderRequest(input.request);
   const tenantId = input.tenantId ?? 'default';
   const expiresAt = input.expiresAt ?? new Date(deps.now().getTime() + deps.defaultOrderTtlMs);
-  return deps.store.transaction(async (tx) => {
+  const order = await deps.store.transaction(async (tx) => {
     const euicc = await tx.findEuiccByEid(eid);
     if (!euicc || euicc.tenantId !== tenantId) throw new DomainError('ERR_NOT_FOUND', `no eUICC ${eid}`, 'eid');
     return queueOrder(deps, tx, euicc, request, tenantId, expiresAt);
   });
+  deps.hooks?.orderQueued?.(order.euiccId);
+  return order;
 }
 
 /**

@@ -28,4 +28,9 @@ export interface ServiceDeps {
   now(): Date;
   /** How long an order may wait before it expires, when the order does not say (ms). */
   defaultOrderTtlMs: number;
+  /** Called after changes commit, for work that follows them outside the request (e.g. inject mode). */
+  hooks?: {
+    /** A package was queued for this eUICC. */
+    orderQueued?(euiccId: number): void;
+  };
 }

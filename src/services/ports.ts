@@ -7,7 +7,7 @@ import type { GroupRepositories } from './group-ports.ts';
 import type { OrderRepositories } from './order-ports.ts';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
 
-export type NewEuicc = Pick<Euicc, 'eid'> & Partial<Pick<Euicc, 'tenantId' | 'curve' | 'verificationPolicy' | 'euiccCertificate' | 'eumCertificate' | 'tags' | 'attributes'>>;
+export type NewEuicc = Pick<Euicc, 'eid'> & Partial<Pick<Euicc, 'tenantId' | 'curve' | 'verificationPolicy' | 'euiccCertificate' | 'eumCertificate' | 'tags' | 'attributes' | 'injectUrl'>>;
 export type EuiccPatch = Partial<Omit<Euicc, 'id' | 'eid' | 'createdAt'>>;
 export type NewOrder = Pick<Order, 'tenantId' | 'euiccId' | 'kind' | 'request'> & Partial<Pick<Order, 'expiresAt' | 'status' | 'bulkId' | 'activationCodeId'>>;
 export type NewEvent = Omit<EventRecord, 'id' | 'createdAt'>;

@@ -19,6 +19,8 @@ export interface RegisterEuiccInput {
   eumCertificate?: Uint8Array;
   tags?: string[];
   attributes?: Record<string, string>;
+  /** The IPA's TransferEimPackage endpoint (inject mode), when it listens for packages. */
+  injectUrl?: string;
 }
 
 export async function registerEuicc(deps: ServiceDeps, input: RegisterEuiccInput): Promise<Euicc> {
@@ -29,6 +31,7 @@ export async function registerEuicc(deps: ServiceDeps, input: RegisterEuiccInput
   const policy = input.verificationPolicy ?? 'enforce';
   if (policy !== 'enforce' && policy !== 'off') throw invalid('verificationPolicy', 'must be enforce or off');
   if (policy === 'off') deps.log.warn('eUICC registered with result verification off (labs only)', { eid });
+  if (input.injectUrl !== undefined && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(input.injectUrl)) throw invalid('injectUrl', 'must be an https:// URL');
   const counterValue = input.counterValue ?? 0;
   if (!Number.isSafeInteger(counterValue) || counterValue < 0 || counterValue > 0x7fffff) throw invalid('counterValue', 'must be an integer from 0 to 8388607');
   return deps.store.transaction(async (tx) => {
@@ -42,6 +45,7 @@ export async function registerEuicc(deps: ServiceDeps, input: RegisterEuiccInput
       eumCertificate: input.eumCertificate ?? null,
       tags: input.tags ?? [],
       attributes: input.attributes ?? {},
+      ...(input.injectUrl ? { injectUrl: input.injectUrl } : {}),
     });
     await tx.upsertAssociation({ euiccId: euicc.id, eimId: deps.eim.eimId, counterValue, associationToken: input.associationToken ?? null });
     await emit(tx, euicc.tenantId, 'euicc.registered', { type: 'euicc', id: eid }, { eid, curve, verificationPolicy: policy, tags: euicc.tags, attributes: euicc.attributes });
