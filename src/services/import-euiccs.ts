@@ -8,6 +8,7 @@ import type { Association, VerificationPolicy } from '../domain/records.ts';
 import type { Curve } from '../crypto/engine.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { NewEuiccRow } from './euicc-ports.ts';
+import type { Repositories } from './ports.ts';
 
 export const MAX_IMPORT = 10_000;
 const MAX_COUNTER = 0x7fffff;
@@ -51,20 +52,34 @@ export async function importEuiccs(deps: ServiceDeps, tenantId: string, items: I
   const off = checked.filter((c) => c.row.verificationPolicy === 'off').length;
   if (off) deps.log.warn('eUICCs imported with result verification off (labs only)', { count: off });
 
-  return deps.store.transaction(async (tx) => {
-    const existing = await tx.findEuiccsByEids(checked.map((c) => c.row.eid));
-    if (existing.length) {
-      // EIDs are unique across tenants; the report does not say which tenant holds one.
-      const conflicts = existing.map((e) => ({ index: firstIndex.get(e.eid)!, field: `[${firstIndex.get(e.eid)!}].eid`, message: `eUICC ${e.eid} is already registered` }));
-      throw report('ERR_CONFLICT', conflicts.sort((a, b) => a.index - b.index), items.length);
-    }
-    const rows = await tx.insertEuiccs(checked.map((c) => c.row));
-    await tx.insertAssociations(rows.map((e, i) => ({ euiccId: e.id, ...checked[i]!.association })));
-    await tx.insertEvents(
-      rows.map((e) => ({ tenantId, type: 'euicc.registered', subjectType: 'euicc', subjectId: e.eid, data: { eid: e.eid, curve: e.curve, verificationPolicy: e.verificationPolicy, tags: e.tags, attributes: e.attributes } })),
-    );
-    return { imported: rows.length };
-  });
+  try {
+    return await deps.store.transaction((tx) => write(tx, tenantId, checked, firstIndex, items.length));
+  } catch (e) {
+    // Another request registered one of these EIDs between the check and the insert (unique index).
+    if (uniqueViolation(e)) throw new DomainError('ERR_CONFLICT', 'an eUICC of this list was registered meanwhile; nothing was imported', 'body');
+    throw e;
+  }
+}
+
+async function write(tx: Repositories, tenantId: string, checked: Checked[], firstIndex: Map<string, number>, total: number): Promise<{ imported: number }> {
+  const existing = await tx.findEuiccsByEids(checked.map((c) => c.row.eid));
+  if (existing.length) {
+    // EIDs are unique across tenants; the report does not say which tenant holds one.
+    const conflicts = existing.map((e) => ({ index: firstIndex.get(e.eid)!, field: `[${firstIndex.get(e.eid)!}].eid`, message: `eUICC ${e.eid} is already registered` }));
+    throw report('ERR_CONFLICT', conflicts.sort((a, b) => a.index - b.index), total);
+  }
+  const rows = await tx.insertEuiccs(checked.map((c) => c.row));
+  await tx.insertAssociations(rows.map((e, i) => ({ euiccId: e.id, ...checked[i]!.association })));
+  await tx.insertEvents(
+    rows.map((e) => ({ tenantId, type: 'euicc.registered', subjectType: 'euicc', subjectId: e.eid, data: { eid: e.eid, curve: e.curve, verificationPolicy: e.verificationPolicy, tags: e.tags, attributes: e.attributes } })),
+  );
+  return { imported: rows.length };
+}
+
+/** PostgreSQL unique_violation (23505), from pg or PGlite, possibly wrapped by drizzle. */
+function uniqueViolation(e: unknown): boolean {
+  for (let x = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 3; x = x.cause as typeof x, depth++) if (x.code === '23505') return true;
+  return false;
 }
 
 function checkItem(deps: ServiceDeps, tenantId: string, item: ImportItem, index: number, errors: ItemError[]): Checked | undefined {

@@ -2,8 +2,10 @@
 // PostgreSQL); tests may use it directly. Every method also runs inside `transaction`, which is how the
 // use cases make several changes all-or-nothing.
 import type { DownloadSessionRepositories } from './download-session-ports.ts';
+import type { EventFeedRepositories } from './event-ports.ts';
 import type { EuiccRepositories } from './euicc-ports.ts';
 import type { GroupRepositories } from './group-ports.ts';
+import type { WebhookRepositories } from './webhook-ports.ts';
 import type { OrderRepositories } from './order-ports.ts';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
 
@@ -18,7 +20,7 @@ export type NewNotification = Omit<NotificationRecord, 'id' | 'receivedAt' | 'fo
 
 export type PendingPackage = EimPackage & { orderStatus: OrderStatus; orderExpiresAt: Date | null };
 
-export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories {
+export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories, EventFeedRepositories, WebhookRepositories {
   findEuiccByEid(eid: string): Promise<Euicc | undefined>;
   findEuiccById(id: number): Promise<Euicc | undefined>;
   insertEuicc(values: NewEuicc): Promise<Euicc>;

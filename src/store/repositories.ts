@@ -6,6 +6,8 @@ import type { Db, Queryable } from './database.ts';
 import { downloadSessionRepositories } from './download-sessions.ts';
 import { euiccRepositories } from './euicc-queries.ts';
 import { groupRepositories } from './groups.ts';
+import { eventFeedRepositories } from './events.ts';
+import { webhookRepositories } from './webhooks.ts';
 import { orderRepositories } from './order-queries.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
@@ -15,6 +17,8 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
   return {
     ...downloadSessionRepositories(q),
     ...groupRepositories(q),
+    ...eventFeedRepositories(q),
+    ...webhookRepositories(q),
     ...euiccRepositories(q),
     ...orderRepositories(q, inTx),
     async findEuiccByEid(eid) {

@@ -117,6 +117,21 @@ describe('import eUICCs', () => {
     expect(await eids(op, `&eidPrefix=${makeEid(300).slice(0, 28)}`)).toEqual([]);
   });
 
+  it('answers 409 and writes nothing when another request registers one of the EIDs between the check and the insert', async () => {
+    const store = eim.deps.store;
+    const original = store.transaction;
+    // The check sees none of them (as if the other request had not committed yet); the unique index then refuses.
+    store.transaction = ((fn: (tx: any) => Promise<unknown>) => original.call(store, (tx) => fn({ ...tx, findEuiccsByEids: async () => [] }))) as typeof store.transaction;
+    try {
+      const r = await t.call('POST', '/api/v1/euiccs/import', op, [{ eid: makeEid(310) }, { eid: makeEid(1) }]);
+      expect(r.status).toBe(409);
+      expect(r.body.code).toBe('ERR_CONFLICT');
+    } finally {
+      store.transaction = original;
+    }
+    expect((await t.call('GET', `/api/v1/euiccs/${makeEid(310)}`, op)).status).toBe(404);
+  });
+
   it('takes 10,000 eUICCs in one request', async () => {
     const items = Array.from({ length: 10_000 }, (_, i) => ({ eid: makeEid(i, '8904903299'), tags: ['bulk'] }));
     const r = await t.call('POST', '/api/v1/euiccs/import', op, items);

@@ -1,6 +1,7 @@
 // eUICCs (issue 6 §1): register one or import many, list with filters and cursor paging, show one with
 // its inventory, associations and orders, change its tags and attributes, delete it. Tenant-scoped.
 import { z } from 'zod';
+import { invalid } from '../../domain/errors.ts';
 import { MAX_ATTRIBUTE_NAME, MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_TAG_LENGTH, MAX_TAGS } from '../../domain/labels.ts';
 import { deleteEuicc } from '../../services/delete-euicc.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
@@ -52,7 +53,7 @@ function attributeFilter(raw: string[]): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   raw.forEach((pair, i) => {
     const at = pair.indexOf('=');
-    if (at < 1) throw new z.ZodError([{ code: 'custom', path: ['attribute', ...(raw.length > 1 ? [i] : [])], message: 'must be name=value', input: pair }]);
+    if (at < 1) throw invalid(raw.length > 1 ? `attribute[${i}]` : 'attribute', 'must be name=value');
     out[pair.slice(0, at)] = pair.slice(at + 1);
   });
   return out;
