@@ -172,7 +172,7 @@ describe('webhook delivery', () => {
     dispatcher({ retry: { baseMs: 60_000 } }).start();
     await emitTest(eim.deps.store, 'acme', 'order.done', 1);
     await emitTest(eim.deps.store, 'acme', 'order.failed', 2);
-    await waitUntil(async () => (await deliveries(w.id)).filter((d: { attempts: number }) => d.attempts === 1 && d.error).length === 2);
+    await waitUntil(async () => (await deliveries(w.id)).filter((d: { attempts: number; error: string | null }) => d.attempts === 1 && d.error).length === 2);
     const log = await deliveries(w.id);
     expect(log.map((d: { eventType: string }) => d.eventType)).toEqual(['order.failed', 'order.done']);
     expect(log[0]).toMatchObject({ status: 'pending', attempts: 1, responseStatus: 503, error: 'HTTP 503', deliveredAt: null });
