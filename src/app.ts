@@ -15,6 +15,7 @@ import type { Logger, ServiceDeps } from './services/deps.ts';
 import { DownloadRelayService, withDownloadRelay } from './services/download-relay.ts';
 import { EimService, type DownloadRelay } from './services/eim-service.ts';
 import { Injector } from './services/inject.ts';
+import { OrderExpiry } from './services/expire-orders.ts';
 import { HttpsInjectClient } from './clients/inject-client.ts';
 import { trustAnchorsPem } from './clients/download-relay.ts';
 import { openDatabase, type Database } from './store/database.ts';
@@ -87,6 +88,8 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
   // Inject mode (SGP.32 v1.2 §6.3.3.1): queued packages are pushed to IPAs that listen for them.
   const injector = new Injector(deps, service.book, new HttpsInjectClient({ ca: trustAnchorsPem(pki), log }));
   deps.hooks = { ...deps.hooks, orderQueued: (euiccId) => injector.kick(euiccId) };
+  const expiry = new OrderExpiry(deps);
+  expiry.start();
   // The download relay also completes orders from HandleNotification and forwards notifications (SGP.32 v1.2 §3.2).
   const functions = relay instanceof DownloadRelayService ? withDownloadRelay(service, relay) : service;
   let tls: { cert: string; key: string } | false = false;
@@ -120,6 +123,7 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
       await api.close();
       await esipa.close();
       await injector.idle();
+      await expiry.stop();
       if (relay instanceof DownloadRelayService) await relay.close();
       await service.close();
       await database.close();

@@ -36,6 +36,8 @@ export interface Repositories extends DownloadSessionRepositories, GroupReposito
   findOrder(id: string): Promise<Order | undefined>;
   updateOrder(id: string, patch: OrderPatch): Promise<void>;
   listOrders(euiccId: number, statuses?: OrderStatus[]): Promise<Order[]>;
+  /** Orders still queued or delivered whose expiry time has passed, oldest first. */
+  listOverdueOrders(now: Date, limit: number): Promise<Order[]>;
 
   insertPackage(values: NewPackage): Promise<EimPackage>;
   /** The oldest package of this eUICC that is queued or delivered (not yet answered), with its order's state. */

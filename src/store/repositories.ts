@@ -66,6 +66,14 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
       const [row] = await q.select().from(orders).where(eq(orders.id, id)).limit(1);
       return row as unknown as Order | undefined;
     },
+    async listOverdueOrders(now, limit) {
+      return (await q
+        .select()
+        .from(orders)
+        .where(and(inArray(orders.status, ['queued', 'delivered']), lt(orders.expiresAt, now)))
+        .orderBy(asc(orders.expiresAt))
+        .limit(limit)) as unknown as Order[];
+    },
     async updateOrder(id, patch) {
       if (Object.keys(patch).length) await q.update(orders).set(patch).where(eq(orders.id, id));
     },
