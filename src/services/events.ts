@@ -2,6 +2,7 @@
 // transaction as the change itself, so the event log and the state never disagree.
 import type { Order, OrderPatch } from './ports-types.ts';
 import type { Repositories } from './ports.ts';
+import { codeFollowsOrder } from './code-lifecycle.ts';
 
 export type { Order, OrderPatch };
 
@@ -28,5 +29,7 @@ export async function updateOrder(tx: Repositories, orderId: string, patch: Orde
       ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
       ...(patch.error ? { error: patch.error } : {}),
     });
+    // A download order with an activation code from a pool moves its code along (code.downloading, …).
+    await codeFollowsOrder(tx, before, patch.status, patch.outcome);
   }
 }

@@ -6,6 +6,7 @@ import type { EventFeedRepositories } from './event-ports.ts';
 import type { EuiccRepositories } from './euicc-ports.ts';
 import type { GroupRepositories } from './group-ports.ts';
 import type { WebhookRepositories } from './webhook-ports.ts';
+import type { PoolRepositories } from './pool-ports.ts';
 import type { OrderRepositories } from './order-ports.ts';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
 
@@ -20,7 +21,7 @@ export type NewNotification = Omit<NotificationRecord, 'id' | 'receivedAt' | 'fo
 
 export type PendingPackage = EimPackage & { orderStatus: OrderStatus; orderExpiresAt: Date | null };
 
-export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories, EventFeedRepositories, WebhookRepositories {
+export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories, PoolRepositories, EventFeedRepositories, WebhookRepositories {
   findEuiccByEid(eid: string): Promise<Euicc | undefined>;
   findEuiccById(id: number): Promise<Euicc | undefined>;
   insertEuicc(values: NewEuicc): Promise<Euicc>;

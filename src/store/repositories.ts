@@ -3,12 +3,13 @@ import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
 import type { PendingPackage, Repositories, Store } from '../services/ports.ts';
 import type { Db, Queryable } from './database.ts';
-import { downloadSessionRepositories } from './download-sessions.ts';
 import { euiccRepositories } from './euicc-queries.ts';
 import { groupRepositories } from './groups.ts';
 import { eventFeedRepositories } from './events.ts';
 import { webhookRepositories } from './webhooks.ts';
+import { poolRepositories } from './pools.ts';
 import { orderRepositories } from './order-queries.ts';
+import { downloadSessionRepositories } from './download-sessions.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
 const OPEN_PACKAGE = ['queued', 'delivered'];
@@ -19,6 +20,7 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
     ...groupRepositories(q),
     ...eventFeedRepositories(q),
     ...webhookRepositories(q),
+    ...poolRepositories(q),
     ...euiccRepositories(q),
     ...orderRepositories(q, inTx),
     async findEuiccByEid(eid) {

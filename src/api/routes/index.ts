@@ -8,6 +8,7 @@ import { eventRoutes } from './events.ts';
 import { keyRoutes } from './keys.ts';
 import { webhookRoutes } from './webhooks.ts';
 import { orderRoutes } from './orders.ts';
+import { poolRoutes } from './pools.ts';
 
 /** The instance's event feed (one is made when absent) and whether webhooks may use plain http beyond loopback. */
 export interface RouteOptions {
@@ -17,5 +18,5 @@ export interface RouteOptions {
 
 export function allRoutes(deps: ServiceDeps, options: RouteOptions = {}): RouteSpec[] {
   const feed = options.events ?? new EventFeed(deps.store);
-  return [...keyRoutes(deps), ...eventRoutes(deps, feed), ...webhookRoutes(deps, { allowHttp: options.allowHttpWebhooks ?? false }), ...euiccRoutes(deps), ...orderRoutes(deps), ...groupRoutes(deps)];
+  return [...keyRoutes(deps), ...eventRoutes(deps, feed), ...webhookRoutes(deps, { allowHttp: options.allowHttpWebhooks ?? false }), ...euiccRoutes(deps), ...orderRoutes(deps), ...groupRoutes(deps), ...poolRoutes(deps)];
 }
