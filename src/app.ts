@@ -8,12 +8,15 @@ import { loadPkiDirectory, writeTestPkiDirectory, PKI_INDEX_FILE, type LoadedPki
 import type { PkiIndex } from './crypto/test-pki.ts';
 import type { Signer } from './crypto/signer.ts';
 import { createEsipaServer, type EsipaServer } from './esipa/index.ts';
+import { attachEventStream, type EventStream } from './api/event-stream.ts';
 import { allRoutes } from './api/routes/index.ts';
 import { createApiServer, type ApiServer } from './api/server.ts';
 import { bootstrapAdminKey, type CreatedKey } from './services/api-keys.ts';
 import type { Logger, ServiceDeps } from './services/deps.ts';
 import { DownloadRelayService, withDownloadRelay } from './services/download-relay.ts';
 import { EimService, type DownloadRelay } from './services/eim-service.ts';
+import { EventFeed } from './services/event-feed.ts';
+import { WebhookDispatcher } from './services/webhook-dispatcher.ts';
 import { Injector } from './services/inject.ts';
 import { OrderExpiry } from './services/expire-orders.ts';
 import { HttpsInjectClient } from './clients/inject-client.ts';
@@ -100,14 +103,21 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
   } else log.warn('ESipa is served over plain HTTP (EIM_ESIPA_PLAIN_HTTP): labs only');
   const esipa = await createEsipaServer({ functions, tls, host: config.esipa.host, port: config.esipa.port, maxBodyBytes: config.esipa.maxBodyBytes, logger: log });
   const firstAdminKey = await bootstrapAdminKey(deps);
+  // Events (issue 6 §3): one feed per instance serves the WebSocket stream and the webhook dispatcher.
+  const events = new EventFeed(deps.store, { log });
+  let stream: EventStream | undefined;
   const api = await createApiServer({
     deps,
-    routes: allRoutes(deps),
+    routes: allRoutes(deps, { events, allowHttpWebhooks: config.webhooks.allowHttp }),
     host: config.api.host,
     port: config.api.port,
     rateLimit: { perSecond: config.api.rateLimitPerSecond, burst: config.api.rateLimitBurst },
     log,
+    attach: (server) => (stream = attachEventStream(server, { deps, feed: events })),
   });
+  events.start();
+  const webhooks = new WebhookDispatcher(deps.store, events, { log });
+  webhooks.start();
   return {
     config,
     pki,
@@ -120,6 +130,9 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     firstAdminKey,
     generatedPki: generated,
     async close() {
+      stream?.close();
+      await webhooks.stop();
+      await events.stop();
       await api.close();
       await esipa.close();
       await injector.idle();

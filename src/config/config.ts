@@ -32,6 +32,10 @@ export interface EimConfig {
   pkiDir: string | undefined;
   /** Hours an order may wait before it expires when it does not say. */
   orderTtlHours: number;
+  webhooks: {
+    /** Webhook URLs may use plain http to any host (default: https, http only to loopback). Labs only. */
+    allowHttp: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -83,5 +87,6 @@ export function loadConfig(env: Env = process.env): EimConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     pkiDir: env.EIM_PKI_DIR || undefined,
     orderTtlHours: int(env, 'EIM_ORDER_TTL_HOURS', 72, 1, 24 * 365),
+    webhooks: { allowHttp: bool(env, 'EIM_WEBHOOKS_ALLOW_HTTP', false) },
   };
 }
