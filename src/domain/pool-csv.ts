@@ -92,7 +92,8 @@ export function detectLayout(firstLine: string): CsvLayout {
     return { format: 'table', columns };
   }
   const address = fields[0]!.trim();
-  if (fields.length > 2 || (fields.length === 2 && fields[1]!.trim() !== '')) {
+  // Spreadsheet exports pad the first line with empty cells ("smdp.example.com,,").
+  if (fields.slice(1).some((f) => f.trim() !== '')) {
     throw invalid('line 1', 'not a recognised activation-code file: expected a header row naming matchingId or activationCode, or (Intune) the SM-DP+ address alone');
   }
   if (!isFqdn(address)) throw invalid('line 1', `the SM-DP+ address ${JSON.stringify(address.slice(0, 100))} is not a fully qualified domain name`);

@@ -52,6 +52,20 @@ describe('activation-code import', () => {
     ]);
   });
 
+  it('reports a malformed activationCode and an activation code that would exceed 255 characters', async () => {
+    const pool = await newPool('ac-column');
+    const csv = ['activationCode,iccid', `2$${SMDP}$X-1,`, `1$${SMDP}`, `1$${SMDP}$OK-1,${iccidFor(20)}`, `1$${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example.com$${'M'.repeat(60)},`].join('\n');
+    const report = await importCodes(eim.deps, T, pool, csv, 'valid-only');
+    expect(report.problems.map((p) => [p.line, p.field, p.reason])).toEqual([
+      [2, 'activationCode', 'activationCode-format'],
+      [3, '*', 'columns'],
+      [5, 'activationCode', 'too-long'],
+    ]);
+    expect(report.imported).toBe(1);
+    // A spreadsheet's Intune export with padded cells on the first line is still the Intune format.
+    expect((await importCodes(eim.deps, T, pool, `${SMDP},,\n${iccidFor(21)},OK-2\n`, 'valid-only')).format).toBe('intune');
+  });
+
   it('refuses a file it does not recognise, or an Intune file whose first line is not an FQDN, naming line 1', async () => {
     const pool = await newPool('refused');
     for (const csv of ['', 'a,b,c\n1,2,3', 'https://smdp.example.com\n' + iccidFor(1) + ',X', 'matchingId,colour\nX,red']) {
