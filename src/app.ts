@@ -21,6 +21,7 @@ import { Injector } from './services/inject.ts';
 import { OrderExpiry } from './services/expire-orders.ts';
 import { HttpsInjectClient } from './clients/inject-client.ts';
 import { trustAnchorsPem } from './clients/download-relay.ts';
+import { startPoolReconciler } from './services/reconcile-assignments.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { createStore } from './store/repositories.ts';
 
@@ -118,6 +119,8 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
   events.start();
   const webhooks = new WebhookDispatcher(deps.store, events, { log });
   webhooks.start();
+  // Pool assignments (issue 6 §2): members who joined a group since are served within a minute.
+  const poolReconciler = startPoolReconciler(deps);
   return {
     config,
     pki,
@@ -134,6 +137,7 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
       await webhooks.stop();
       await events.stop();
       await api.close();
+      await poolReconciler.stop();
       await esipa.close();
       await injector.idle();
       await expiry.stop();
