@@ -1,0 +1,110 @@
+// npm run bench:cycle — the full package cycle (GitHub issue 7 §2, §4). Orders for N devices are created
+// through the services (signing each package), then the eIM runs as a child process (or two, --instances
+// 2, on one PostgreSQL database) and the devices — virtual eUICCs in this process with a minimal IPA
+// loop — poll, execute each signed package, and return the signed result, which the eIM verifies and
+// records. Prints cycles/s and where the CPU time goes; checks afterwards that every order is done.
+//
+// Options (env BENCH_<NAME> or --name value): --devices 1000, --orders 10 per device, --clients 64
+// concurrent devices, --instances 1|2 (2 needs DATABASE_URL), --seconds 90 (time limit of the cycle phase).
+import { join } from 'node:path';
+import { loadPkiDirectory, writeTestPkiDirectory } from '../src/crypto/pki-directory.ts';
+import type { PkiIndex } from '../src/crypto/test-pki.ts';
+import { arg } from './args.ts';
+import { cpuSeconds, freshDatabase, postgresCpuSeconds, startEimProcess, tempDir, type ChildServer } from './eim-process.ts';
+import { cycle, EsipaLink, makeDevice, type Device } from './device-fleet.ts';
+import { createBenchOrders, orderStatuses } from './cycle-orders.ts';
+import { microCosts } from './cycle-costs.ts';
+import { seedFleet } from './fleet-seed.ts';
+import { fmt, table } from './harness.ts';
+import { readFileSync } from 'node:fs';
+
+const DEVICES = arg('devices', 1000);
+const ORDERS = arg('orders', 10);
+const CLIENTS = arg('clients', 64);
+const INSTANCES = arg('instances', 1);
+const SECONDS = arg('seconds', 90);
+const EIM_ID = 'eim.bench.example';
+
+async function main(): Promise<void> {
+  if (INSTANCES > 1 && !process.env.DATABASE_URL) throw new Error('--instances 2 needs PostgreSQL (DATABASE_URL): PGlite is one process\'s database');
+  const work = tempDir('eim-bench-cycle-');
+  const database = await freshDatabase(work.dir);
+  const servers: ChildServer[] = [];
+  try {
+    const pkiDir = join(work.dir, 'pki');
+    let t = performance.now();
+    const index = writeTestPkiDirectory(pkiDir, { curve: 'nist', euiccs: DEVICES + 1 }) as PkiIndex;
+    const pki = loadPkiDirectory(pkiDir);
+    const set = pki.sets[0]!;
+    const signer = set.roles.eimSign!.signer!;
+    const devices: Device[] = [];
+    for (let i = 0; i < DEVICES; i++) devices.push(await makeDevice(pkiDir, set, index.sets[0]!, i, EIM_ID, signer));
+    console.log(`bench:cycle: PKI and ${DEVICES} virtual eUICCs in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await seedFleet(database, EIM_ID, devices.map((d) => ({ eid: d.eid, associationToken: d.associationToken, euiccCertificate: set.euiccs[devices.indexOf(d)]!.certificate.der, eumCertificate: set.eum.certificate.der })));
+    t = performance.now();
+    const orders = await createBenchOrders(database, pki, EIM_ID, devices.map((d) => d.eid), ORDERS);
+    const orderSeconds = (performance.now() - t) / 1000;
+    console.log(`${orders} orders created through createOrder (each package signed) in ${orderSeconds.toFixed(1)} s: ${fmt(orders / orderSeconds)} orders/s (${database.kind})`);
+
+    for (let i = 0; i < INSTANCES; i++) servers.push(await startEimProcess({ pkiDir, dataDir: join(work.dir, `eim${i}`), database, eimId: EIM_ID, log: join(work.dir, `eim${i}.log`) }));
+    const ca = readFileSync(join(pkiDir, index.sets[0]!.ci.cert), 'utf8');
+
+    const c0 = servers.map((s) => cpuSeconds(s.pid));
+    const p0 = postgresCpuSeconds();
+    const u0 = process.cpuUsage();
+    let cycles = 0;
+    let next = 0;
+    const start = performance.now();
+    const deadline = start + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        const links = servers.map((s) => new EsipaLink(s.url, ca));
+        // Polls and results go to a random instance each (a load balancer with no affinity).
+        const pick = (): EsipaLink => links[Math.floor(Math.random() * links.length)]!;
+        try {
+          while (next < devices.length && performance.now() < deadline) {
+            const d = devices[next++]!;
+            while (performance.now() < deadline && (await cycle(d, pick))) cycles++;
+          }
+        } finally {
+          for (const l of links) l.close();
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const u = process.cpuUsage(u0);
+    const serverCpu = servers.reduce((s, x, i) => s + cpuSeconds(x.pid) - c0[i]!, 0);
+    const pgCpu = postgresCpuSeconds() - p0;
+    const per = (s: number): string => ((s * 1e6) / Math.max(1, cycles)).toFixed(0);
+
+    const statuses = await orderStatuses(database);
+    const costs = await microCosts(pkiDir, pki);
+    console.log(`\nnode ${process.version}; ${DEVICES} devices x ${ORDERS} orders, ${CLIENTS} concurrent devices, ${INSTANCES} eIM instance(s), database ${database.kind}\n`);
+    console.log(table([
+      ['figure', 'value'],
+      ['complete cycles', String(cycles)],
+      ['cycles/s', fmt(cycles / seconds)],
+      ['eIM CPU µs/cycle (all instances)', per(serverCpu)],
+      ['  of which ECDSA verify of the result (measured alone)', costs.verifyUs.toFixed(0)],
+      ['  of which codec: decode request + result, encode answers (measured alone)', costs.codecUs.toFixed(0)],
+      ['  the rest: TLS, HTTP, services, drizzle + pg driver', (Number(per(serverCpu)) - costs.verifyUs - costs.codecUs).toFixed(0)],
+      ['PostgreSQL CPU µs/cycle', database.kind === 'postgres' ? per(pgCpu) : '(in the eIM: PGlite)'],
+      ['devices (virtual eUICC + IPA, this process) CPU µs/cycle', per((u.user + u.system) / 1e6)],
+      ['ECDSA sign by the eIM at order creation (not in the cycle), µs', costs.signUs.toFixed(0)],
+    ]));
+    console.log(`\norders by status: ${JSON.stringify(statuses)}`);
+    const done = statuses.done ?? 0;
+    if (done !== cycles) console.log(`NOTE: ${cycles} cycles but ${done} orders done`);
+    const goal = cycles / seconds >= 1000;
+    console.log(`cycles/s ${fmt(cycles / seconds)} (goal >= 1000 on PostgreSQL) ${goal ? 'MET' : 'NOT MET'}`);
+  } finally {
+    for (const s of servers) await s.stop();
+    await database.drop();
+    work.remove();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
