@@ -21,8 +21,10 @@ import { Injector } from './services/inject.ts';
 import { OrderExpiry } from './services/expire-orders.ts';
 import { HttpsInjectClient } from './clients/inject-client.ts';
 import { trustAnchorsPem } from './clients/download-relay.ts';
+import { PackageHint, withPackageHint } from './services/package-hint.ts';
 import { startPoolReconciler } from './services/reconcile-assignments.ts';
 import { openDatabase, type Database } from './store/database.ts';
+import { packageSignals } from './store/package-signals.ts';
 import { createStore } from './store/repositories.ts';
 
 export interface RunningEim {
@@ -79,8 +81,10 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
   if (Object.keys(signers).length === 0) throw new Error(`${pkiDir} has no eIM signing key (eimSign with a key file)`);
 
   const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') });
+  const packageHint = new PackageHint(packageSignals(database), log);
+  await packageHint.start();
   const deps: ServiceDeps = {
-    store: createStore(database.db),
+    store: withPackageHint(createStore(database.db), packageHint),
     eim: { eimId: config.eimId, signers },
     trustAnchors: pki.trustAnchors,
     log,
@@ -88,7 +92,7 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     defaultOrderTtlMs: config.orderTtlHours * 3600_000,
   };
   const relay = options.relay?.(deps, pki);
-  const service = new EimService(deps, relay, { ...(options.lastSeenFlushMs !== undefined ? { lastSeenFlushMs: options.lastSeenFlushMs } : {}) });
+  const service = new EimService(deps, relay, { packageHint, ...(options.lastSeenFlushMs !== undefined ? { lastSeenFlushMs: options.lastSeenFlushMs } : {}) });
   // Inject mode (SGP.32 v1.2 §6.3.3.1): queued packages are pushed to IPAs that listen for them.
   const injector = new Injector(deps, service.book, new HttpsInjectClient({ ca: trustAnchorsPem(pki), log }));
   deps.hooks = { ...deps.hooks, orderQueued: (euiccId) => injector.kick(euiccId) };
@@ -143,6 +147,7 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
       await expiry.stop();
       if (relay instanceof DownloadRelayService) await relay.close();
       await service.close();
+      await packageHint.close();
       await database.close();
     },
   };

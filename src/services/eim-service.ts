@@ -3,6 +3,7 @@ import type { SGP32Definitions as S } from '../asn1/index.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EsipaContext, EsipaFunctions } from './esipa-functions.ts';
 import { getEimPackage } from './get-eim-package.ts';
+import type { PackageHint } from './package-hint.ts';
 import { handleNotification } from './handle-notification.ts';
 import { PollBook } from './poll-book.ts';
 import { provideEimPackageResult } from './provide-eim-package-result.ts';
@@ -24,9 +25,9 @@ export class EimService implements EsipaFunctions {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly relay: DownloadRelay = noDownloadRelay,
-    options: { lastSeenFlushMs?: number } = {},
+    options: { lastSeenFlushMs?: number; packageHint?: PackageHint } = {},
   ) {
-    this.book = new PollBook(deps.store, deps.log, options.lastSeenFlushMs ?? 5000);
+    this.book = new PollBook(deps.store, deps.log, options.lastSeenFlushMs ?? 5000, undefined, options.packageHint);
   }
 
   getEimPackage(request: S.GetEimPackageRequest, _ctx?: EsipaContext): Promise<S.GetEimPackageResponse> {

@@ -13,6 +13,8 @@ import { queueOrder } from './create-order.ts';
 /** SGP.32 v1.2 GetEimPackageResponse eimPackageError values. */
 export const EimPackageError = { noEimPackageAvailable: 1, eidNotFound: 2, invalidEid: 3, missingEid: 4, undefinedError: 127 } as const;
 
+const NO_PACKAGE: S.GetEimPackageResponse = Object.freeze({ eimPackageError: EimPackageError.noEimPackageAvailable });
+
 export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: S.GetEimPackageRequest): Promise<S.GetEimPackageResponse> {
   if (!request.eidValue) return { eimPackageError: EimPackageError.missingEid };
   const eid = eidFromBytes(request.eidValue);
@@ -22,10 +24,16 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
   const now = deps.now();
   book.seen(euicc.id, now);
   if (request.notifyStateChange !== undefined) await recordStateChange(deps, euicc.id, request.stateChangeCause);
+  // The idle poll: nothing open for this eUICC, known without a query.
+  const token = book.hint?.check(euicc.id);
+  if (book.hint && token === undefined) return NO_PACKAGE;
 
   for (let guard = 0; guard < 100; guard++) {
     const pkg = await deps.store.nextPackage(euicc.id);
-    if (!pkg) return { eimPackageError: EimPackageError.noEimPackageAvailable };
+    if (!pkg) {
+      if (token !== undefined) book.hint!.settle(euicc.id, token);
+      return NO_PACKAGE;
+    }
     if (pkg.status === 'delivered') {
       await deps.store.updatePackage(pkg.id, { deliveryCount: pkg.deliveryCount + 1, deliveredAt: now });
       return response(pkg);

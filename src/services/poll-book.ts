@@ -2,6 +2,7 @@
 // last-seen times are collected in memory and written in one batched statement every few seconds
 // (issue: "the device's last-seen time is kept without a database write on every poll").
 import type { Logger } from './deps.ts';
+import type { PackageHint } from './package-hint.ts';
 import type { Store } from './ports.ts';
 
 export interface KnownEuicc {
@@ -20,6 +21,8 @@ export class PollBook {
     private readonly log: Logger,
     private readonly flushEveryMs = 5000,
     private readonly maxCached = 1_000_000,
+    /** Which eUICCs may have an open package; without it every poll queries. */
+    readonly hint?: PackageHint,
   ) {}
 
   /** The eUICC of an EID, from memory when seen before. Unknown EIDs are not cached (they may be registered any time). */

@@ -10,6 +10,7 @@ import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { listenPostgres } from './listen.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -21,7 +22,19 @@ export type Queryable = Db | Tx;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /**
+   * LISTEN on a channel: `onMessage` gets each NOTIFY payload (delivered at the notifying commit), `onLost`
+   * is called when notifications may have been missed (the listening connection broke; it is reopened
+   * and `onListening` called again). Resolves, once listening, with the function that stops it.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  onMessage(payload: string): void;
+  onListening(): void;
+  onLost(): void;
 }
 
 export interface DatabaseOptions {
@@ -45,11 +58,21 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
       await pool.end();
       throw e;
     }
-    return { db, kind: 'postgres', close: () => pool.end() };
+    return { db, kind: 'postgres', listen: (channel, h) => listenPostgres(opts.url!, channel, h), close: () => pool.end() };
   }
   const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
-  return { db, kind: 'pglite', close: () => client.close() };
+  return {
+    db,
+    kind: 'pglite',
+    async listen(channel, h) {
+      // One process owns a PGlite database: notifications cannot be lost.
+      const stop = await client.listen(channel, (payload) => h.onMessage(payload));
+      h.onListening();
+      return stop;
+    },
+    close: () => client.close(),
+  };
 }
