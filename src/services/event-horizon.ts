@@ -6,10 +6,10 @@
 // its cursor to 11 would never see 10. Ids also have holes for good (a rolled-back transaction).
 //
 // How: when the visible ids above H are contiguous, H moves to the highest one at once. When there is
-// a hole, H waits at a barrier (the highest visible id) until every transaction that could still be
-// writing below it has ended: the transactions running `graceMs` after the hole was seen (a
-// transaction that has taken an id but not yet an xid gets one within that time), then H jumps to
-// the barrier; a hole still there then belongs to a transaction that rolled back.
+// a hole, H moves to just below it and sets a barrier at the highest visible id; the barrier falls
+// when every transaction that could still be writing below it has ended: those running `graceMs`
+// after the hole was seen (a transaction that has taken an id but not yet an xid gets one within
+// that time). H then jumps to the barrier; a hole still there belonged to a rolled-back transaction.
 import type { EventFeedRepositories } from './event-ports.ts';
 
 export interface HorizonOptions {
@@ -32,7 +32,7 @@ export class CommitHorizon {
   private readonly now: () => number;
 
   constructor(
-    private readonly store: Pick<EventFeedRepositories, 'eventWatermark'>,
+    private readonly store: Pick<EventFeedRepositories, 'eventWatermark' | 'contiguousEnd'>,
     private readonly opts: HorizonOptions,
   ) {
     this.now = opts.now ?? Date.now;
@@ -64,6 +64,12 @@ export class CommitHorizon {
     }
     const now = this.now();
     const b = (this.barrier ??= { target: w.maxId, seenAt: now });
+    // Below the first hole everything is visible already.
+    this.through = Math.max(this.through, await this.store.contiguousEnd(this.through));
+    if (this.through >= b.target) {
+      this.barrier = undefined;
+      return this.through;
+    }
     if (!b.writers) {
       if (now - b.seenAt < this.opts.graceMs) return this.through;
       b.writers = new Set(w.inProgress);
@@ -71,7 +77,7 @@ export class CommitHorizon {
     const stillRunning = w.inProgress.some((x) => b.writers!.has(x));
     if (stillRunning) return this.through;
     // Every transaction that could have written below the barrier has ended: what is missing is gone.
-    this.through = b.target;
+    this.through = Math.max(this.through, b.target);
     this.barrier = undefined;
     return this.through;
   }

@@ -29,4 +29,6 @@ export interface EventFeedRepositories {
   eventsInRange(afterId: number, throughId: number, limit: number): Promise<EventRecord[]>;
   /** Read in one statement, so the count and the running transactions belong to the same snapshot. */
   eventWatermark(afterId: number): Promise<EventWatermark>;
+  /** The end of the run of visible ids afterId+1, afterId+2, … (afterId when afterId+1 is not visible). */
+  contiguousEnd(afterId: number): Promise<number>;
 }

@@ -37,5 +37,14 @@ export function eventFeedRepositories(q: Queryable): EventFeedRepositories {
       const xip = row!.snapshot.split(':')[2] ?? '';
       return { maxId: row!.maxId, count: row!.count, inProgress: xip ? xip.split(',') : [] };
     },
+    async contiguousEnd(afterId) {
+      const next = sql`(SELECT 1 FROM ${events} n WHERE n.id = ${events.id} + 1)`;
+      const [row] = await q
+        .select({ end: sql<number>`min(${events.id})`.mapWith(Number) })
+        .from(events)
+        .where(and(gt(events.id, afterId), sql`NOT EXISTS ${next}`));
+      const [first] = await q.select({ id: events.id }).from(events).where(eq(events.id, afterId + 1)).limit(1);
+      return first && row?.end ? row.end : afterId;
+    },
   };
 }
