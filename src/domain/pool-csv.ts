@@ -50,10 +50,17 @@ const key = (h: string): string => h.trim().toLowerCase().replace(/[\s_-]/g, '')
 export const MAX_LENGTH: Record<Exclude<Column, 'activationCode' | 'iccid'>, number> = { smdpAddress: 253, matchingId: 128, operator: 100, ratePlan: 100, country: 64, confirmationCode: 64 };
 const MAX_ACTIVATION_CODE = 255;
 
-/** An SM-DP+ address is an FQDN (SGP.22 v2.5 §4.1): dot-separated labels of letters, digits and inner hyphens. */
-export function isFqdn(s: string): boolean {
-  if (s.length === 0 || s.length > 253) return false;
-  const labels = s.split('.');
+/**
+ * An SM-DP+ address is an FQDN (SGP.22 v2.5 §4.1): dot-separated labels of letters, digits and inner
+ * hyphens. A `:port` suffix, and `localhost`, are accepted too, as labs and the SM-DP+ simulator use them.
+ */
+export function isFqdn(address: string): boolean {
+  const m = /^([^:]*)(?::([1-9][0-9]{0,4}))?$/.exec(address);
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) return false;
+  const host = m[1]!;
+  if (host === 'localhost') return true;
+  if (host.length === 0 || host.length > 253) return false;
+  const labels = host.split('.');
   return labels.length >= 2 && labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)) && /[A-Za-z]/.test(labels[labels.length - 1]!);
 }
 
