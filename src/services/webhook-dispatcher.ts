@@ -7,6 +7,7 @@
 import type { Logger } from './deps.ts';
 import type { EventFeed } from './event-feed.ts';
 import { eventJson } from './event-view.ts';
+import { emit } from './events.ts';
 import type { Repositories, Store } from './ports.ts';
 import type { ClaimedDelivery, DeliveryOutcome } from './webhook-ports.ts';
 import { signatureHeader } from './webhook-signature.ts';
@@ -30,6 +31,8 @@ export interface DispatcherOptions {
   /** How long a claimed delivery is hidden from other instances; must exceed timeoutMs (ms). */
   leaseMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** A webhook whose last this-many deliveries all failed for good is disabled, with a webhook.disabled event (0: never; default 20). */
+  disableAfterFailures?: number;
   /** Events turned into deliveries per webhook and transaction. */
   enqueueBatch?: number;
   now?: () => Date;
@@ -67,6 +70,7 @@ export class WebhookDispatcher {
       timeoutMs,
       leaseMs: Math.max(options.leaseMs ?? 60_000, timeoutMs + 500),
       enqueueBatch: options.enqueueBatch ?? 500,
+      disableAfterFailures: options.disableAfterFailures ?? 20,
       now: options.now ?? (() => new Date()),
       random: options.random ?? Math.random,
       retry: { ...DEFAULT_RETRY, ...options.retry },
@@ -173,7 +177,21 @@ export class WebhookDispatcher {
     } catch (e) {
       error = describeFailure(e, this.o.timeoutMs);
     }
-    await this.store.finishDelivery(d.id, d.attempts, this.outcome(d, responseStatus, error));
+    const outcome = this.outcome(d, responseStatus, error);
+    if ((await this.store.finishDelivery(d.id, d.attempts, outcome)) && outcome.status === 'failed') await this.disableIfFailing(d);
+  }
+
+  /** Optional safety valve: stop queueing for an endpoint that has been failing for good (re-enable with PATCH active=true). */
+  private async disableIfFailing(d: ClaimedDelivery): Promise<void> {
+    const n = this.o.disableAfterFailures;
+    if (n <= 0) return;
+    const recent = await this.store.recentOutcomes(d.webhook.id, n);
+    if (recent.length < n || recent.some((s) => s !== 'failed')) return;
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.disableWebhook(d.webhook.id))) return;
+      await emit(tx, d.event.tenantId, 'webhook.disabled', { type: 'webhook', id: d.webhook.id }, { webhookId: d.webhook.id, url: d.webhook.url, reason: `the last ${n} deliveries failed` });
+    });
+    this.options.log?.warn('webhooks: disabled after persistent failures', { webhookId: d.webhook.id, failures: n });
   }
 
   private outcome(d: ClaimedDelivery, responseStatus: number | null, error: string | null): DeliveryOutcome {

@@ -48,6 +48,8 @@ export interface WebhookRepositories {
   listWebhooks(tenantId: string): Promise<WebhookRecord[]>;
   updateWebhook(id: string, patch: WebhookPatch): Promise<void>;
   deleteWebhook(tenantId: string, id: string): Promise<boolean>;
+  /** Sets an active webhook inactive; false when it was not active. */
+  disableWebhook(id: string): Promise<boolean>;
   /** The highest event id written so far (a new webhook starts after it). */
   lastEventId(): Promise<number>;
   /** Active webhooks whose cursor is below `throughId`, locked for this transaction; rows another instance holds are skipped. */
@@ -61,6 +63,8 @@ export interface WebhookRepositories {
   claimDueDeliveries(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt's outcome unless the delivery was claimed again since (attempts changed); false then. */
   finishDelivery(id: number, attempts: number, outcome: DeliveryOutcome): Promise<boolean>;
+  /** Outcomes of a webhook's latest finished deliveries (delivered or failed), newest first. */
+  recentOutcomes(webhookId: string, limit: number): Promise<DeliveryStatus[]>;
   /** A webhook's deliveries, newest first, with id < beforeId. */
   listDeliveries(webhookId: string, beforeId: number | undefined, limit: number, status?: DeliveryStatus): Promise<WebhookDeliveryRecord[]>;
 }

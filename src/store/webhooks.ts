@@ -2,7 +2,7 @@
 // instances share the queue without handing one delivery to two of them at once.
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { EventRecord } from '../domain/records.ts';
-import type { ClaimedDelivery, WebhookDeliveryRecord, WebhookRecord, WebhookRepositories } from '../services/webhook-ports.ts';
+import type { ClaimedDelivery, DeliveryStatus, WebhookDeliveryRecord, WebhookRecord, WebhookRepositories } from '../services/webhook-ports.ts';
 import type { Queryable } from './database.ts';
 import { events, webhookDeliveries, webhooks } from './schema.ts';
 
@@ -24,6 +24,14 @@ export function webhookRepositories(q: Queryable): WebhookRepositories {
     },
     async deleteWebhook(tenantId, id) {
       const rows = await q.delete(webhooks).where(and(eq(webhooks.tenantId, tenantId), eq(webhooks.id, id))).returning({ id: webhooks.id });
+      return rows.length > 0;
+    },
+    async disableWebhook(id) {
+      const rows = await q
+        .update(webhooks)
+        .set({ active: false })
+        .where(and(eq(webhooks.id, id), eq(webhooks.active, true)))
+        .returning({ id: webhooks.id });
       return rows.length > 0;
     },
     async lastEventId() {
@@ -80,6 +88,15 @@ export function webhookRepositories(q: Queryable): WebhookRepositories {
         .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.attempts, attempts), eq(webhookDeliveries.status, 'pending')))
         .returning({ id: webhookDeliveries.id });
       return rows.length > 0;
+    },
+    async recentOutcomes(webhookId, limit) {
+      const rows = await q
+        .select({ status: webhookDeliveries.status })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.webhookId, webhookId), inArray(webhookDeliveries.status, ['delivered', 'failed'])))
+        .orderBy(desc(webhookDeliveries.id))
+        .limit(limit);
+      return rows.map((r) => r.status as DeliveryStatus);
     },
     async listDeliveries(webhookId, beforeId, limit, status) {
       const rows = await q

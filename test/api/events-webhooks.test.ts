@@ -183,6 +183,22 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('persistent failure', () => {
+  it('disables a webhook whose deliveries keep failing for good, with a webhook.disabled event', async () => {
+    const gone = await startReceiver();
+    await gone.close();
+    const w = await hook(gone.url);
+    dispatcher({ retry: { maxAttempts: 1 }, disableAfterFailures: 3 }).start();
+    for (let i = 0; i < 3; i++) await emitTest(eim.deps.store, 'acme', 'order.done', i);
+    await waitUntil(async () => (await t.call('GET', `/api/v1/webhooks/${w.id}`, admin)).body.active === false, 5000, 'the webhook to be disabled');
+    expect((await deliveries(w.id)).map((d: { status: string }) => d.status)).toEqual(['failed', 'failed', 'failed']);
+    const events = (await t.call('GET', '/api/v1/events?type=webhook.', admin)).body.items;
+    expect(events.filter((e: { subject: { id: string } }) => e.subject.id === w.id)).toEqual([
+      expect.objectContaining({ type: 'webhook.disabled', subject: { type: 'webhook', id: w.id }, data: expect.objectContaining({ webhookId: w.id, reason: 'the last 3 deliveries failed' }) }),
+    ]);
+  });
+});
+
 describe('at-least-once across restarts', () => {
   it('delivers events written while no dispatcher ran', async () => {
     const r = await receiver();
