@@ -145,7 +145,8 @@ export function parseRow(layout: CsvLayout, line: number, text: string): { row?:
 }
 
 function checkIccid(iccid: string, problem: (field: string, reason: ProblemReason, message: string) => void): void {
-  if (!/^[0-9]+$/.test(iccid)) problem('iccid', 'iccid-digits', 'an ICCID is decimal digits only');
+  if (iccid === '') problem('iccid', 'iccid-length', 'the ICCID is missing (the Intune format requires one per row)');
+  else if (!/^[0-9]+$/.test(iccid)) problem('iccid', 'iccid-digits', 'an ICCID is decimal digits only');
   else if (iccid.length < 18 || iccid.length > 20) problem('iccid', 'iccid-length', `an ICCID has 18 to 20 digits, not ${iccid.length} (ITU-T E.118)`);
   else if (iccid.length >= 19 && !luhnValid(iccid)) problem('iccid', 'iccid-check-digit', 'the last digit is not the Luhn check digit of the others (ITU-T E.118)');
 }

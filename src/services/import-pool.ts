@@ -10,7 +10,7 @@ import type { ServiceDeps } from './deps.ts';
 import { emit } from './events.ts';
 import type { Repositories } from './ports.ts';
 import { requirePool } from './pools.ts';
-import { reconcileAssignments } from './reconcile-assignments.ts';
+import { REQUEST_BUDGET_MS, reconcileAssignments } from './reconcile-assignments.ts';
 
 export type ImportMode = 'all-or-nothing' | 'valid-only';
 
@@ -135,6 +135,7 @@ export async function importCodes(deps: ServiceDeps, tenantId: string, poolId: s
     await run(undefined);
     if (report.imported > 0) await emit(deps.store, tenantId, 'pool.imported', { type: 'pool', id: pool.id }, { poolId: pool.id, format: layout.format, mode, imported: report.imported, rejected: report.rejectedLines.size });
   }
-  if (report.imported > 0) await reconcileAssignments(deps, tenantId);
+  // New codes may serve members that were waiting; what the budget leaves is served by the periodic run.
+  if (report.imported > 0) await reconcileAssignments(deps, tenantId, REQUEST_BUDGET_MS);
   return report.out(layout.format, mode);
 }

@@ -13,7 +13,7 @@ import { emit, updateOrder } from './events.ts';
 import { allGroupMembers, groupMembers, requireGroup } from './groups.ts';
 import type { Repositories } from './ports.ts';
 import { requirePool } from './pools.ts';
-import { reconcileAssignments, type ReconcileResult } from './reconcile-assignments.ts';
+import { REQUEST_BUDGET_MS, reconcileAssignments, type ReconcileResult } from './reconcile-assignments.ts';
 
 export async function assignPool(deps: ServiceDeps, tenantId: string, poolId: string, input: { groupId: string; enableAfterInstall: boolean }): Promise<{ assignment: PoolAssignmentRecord; reconcile: ReconcileResult }> {
   const pool = await requirePool(deps, tenantId, poolId);
@@ -25,7 +25,7 @@ export async function assignPool(deps: ServiceDeps, tenantId: string, poolId: st
     await emit(tx, tenantId, 'pool.assigned', { type: 'pool', id: pool.id }, { poolId: pool.id, assignmentId: a.id, groupId: group.id, enableAfterInstall: a.enableAfterInstall });
     return a;
   });
-  return { assignment, reconcile: await reconcileAssignments(deps, tenantId) };
+  return { assignment, reconcile: await reconcileAssignments(deps, tenantId, REQUEST_BUDGET_MS) };
 }
 
 export async function requireAssignment(deps: ServiceDeps, tenantId: string, poolId: string, id: string): Promise<PoolAssignmentRecord> {
@@ -61,9 +61,10 @@ async function takeBack(deps: ServiceDeps, tx: Repositories, euicc: Euicc, code:
     if (!(await cancelIfQueued(deps, tx, latest))) await moveCode(tx, code, 'available', { euiccId: null, orderId: null }, 'the pool was unassigned');
     return 'released';
   }
-  if (code.state === 'failed' || (code.state === 'downloading' && !code.iccid)) return code.state === 'failed' ? 'none' : 'inFlight';
+  // A failed code stays for the operator; a download in flight without a known ICCID cannot be deleted yet.
   if (code.state !== 'installed' && code.state !== 'downloading') return 'none';
-  const iccid = code.iccid!;
+  const iccid = code.iccid;
+  if (!iccid) return code.state === 'downloading' ? 'inFlight' : 'none';
   const profile = (await tx.listProfiles(euicc.id)).find((p) => p.iccid === iccid);
   // An enable the pool queued and the device has not fetched is withdrawn; one already delivered may have run.
   const enableOrder = latest?.kind === 'psmo' ? latest : undefined;

@@ -22,7 +22,12 @@ export interface ReconcileResult {
   unserved: number;
   /** Members or codes skipped after an error (logged); tried again next time. */
   errors: number;
+  /** False when the time budget ran out first: the periodic run serves the rest. */
+  complete: boolean;
 }
+
+/** Time a run started from a request (import, assignment) may take; the periodic run has none. */
+export const REQUEST_BUDGET_MS = 10_000;
 
 const PAGE = 500;
 
@@ -57,13 +62,15 @@ async function unserved(deps: ServiceDeps, poolId: string, members: Euicc[]): Pr
   return rest.filter((m) => !withProfile.has(m.id));
 }
 
-async function serveAssignment(deps: ServiceDeps, a: PoolAssignmentRecord, r: ReconcileResult): Promise<void> {
+async function serveAssignment(deps: ServiceDeps, a: PoolAssignmentRecord, r: ReconcileResult, deadline: number): Promise<void> {
   const group = await deps.store.findGroup(a.tenantId, a.groupId);
   if (!group) return;
   let page: Euicc[] = [];
   let exhausted = false;
   const servePage = async (): Promise<void> => {
     for (const m of await unserved(deps, a.poolId, page)) {
+      if (!exhausted && Date.now() > deadline) r.complete = false;
+      if (!r.complete) return;
       if (exhausted) {
         r.unserved++;
         continue;
@@ -81,15 +88,18 @@ async function serveAssignment(deps: ServiceDeps, a: PoolAssignmentRecord, r: Re
   for await (const m of allGroupMembers(deps, group, PAGE)) {
     page.push(m);
     if (page.length === PAGE) await servePage();
+    if (!r.complete) return;
   }
   await servePage();
   if (exhausted) deps.log.warn('pool assignment: the pool has no available code left', { assignmentId: a.id, poolId: a.poolId, unserved: r.unserved });
 }
 
 /** Queues an enable order for each installed code whose profile has not been enabled by the pool yet. */
-async function enableInstalled(deps: ServiceDeps, a: PoolAssignmentRecord, r: ReconcileResult): Promise<void> {
+async function enableInstalled(deps: ServiceDeps, a: PoolAssignmentRecord, r: ReconcileResult, deadline: number): Promise<void> {
   let after = 0;
   for (;;) {
+    if (Date.now() > deadline) r.complete = false;
+    if (!r.complete) return;
     const codes = await deps.store.installedAwaitingEnable(a.poolId, after, PAGE);
     for (const c of codes) {
       after = c.id;
@@ -115,13 +125,15 @@ async function enableInstalled(deps: ServiceDeps, a: PoolAssignmentRecord, r: Re
   }
 }
 
-/** Serves every active assignment (of one tenant, or all). */
-export async function reconcileAssignments(deps: ServiceDeps, tenantId?: string): Promise<ReconcileResult> {
-  const r: ReconcileResult = { assignments: 0, reserved: 0, enables: 0, unserved: 0, errors: 0 };
+/** Serves every active assignment (of one tenant, or all), for at most `budgetMs` when given. */
+export async function reconcileAssignments(deps: ServiceDeps, tenantId?: string, budgetMs = Infinity): Promise<ReconcileResult> {
+  const deadline = Date.now() + budgetMs;
+  const r: ReconcileResult = { assignments: 0, reserved: 0, enables: 0, unserved: 0, errors: 0, complete: true };
   for (const a of await deps.store.listAssignments({ ...(tenantId ? { tenantId } : {}), activeOnly: true })) {
+    if (!r.complete) break;
     r.assignments++;
-    await serveAssignment(deps, a, r);
-    if (a.enableAfterInstall) await enableInstalled(deps, a, r);
+    await serveAssignment(deps, a, r, deadline);
+    if (a.enableAfterInstall) await enableInstalled(deps, a, r, deadline);
   }
   return r;
 }
