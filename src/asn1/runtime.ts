@@ -108,6 +108,12 @@ function head(buf: Uint8Array, pos: number, limit: number, depth: number): void 
   H_END = end;
 }
 
+/** One header as an object (for callers outside the codec, e.g. crypto walking a TBS). */
+export function readTlvHeader(buf: Uint8Array, pos: number, limit: number): { key: number; constructed: boolean; contentStart: number; contentEnd: number; end: number } {
+  head(buf, pos, limit, 0);
+  return { key: H_KEY, constructed: H_CONS, contentStart: H_CS, contentEnd: H_CE, end: H_END };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Backward writer
 
