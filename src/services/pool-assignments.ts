@@ -45,37 +45,75 @@ export interface UnassignResult {
   errors: number;
 }
 
-/** Cancels an order the device has not fetched yet (its code, if any, follows through updateOrder). */
-async function cancelIfQueued(deps: ServiceDeps, tx: Repositories, order: Order | undefined): Promise<boolean> {
+/** A delivery claimed the order between our read and our lock: the member is taken again. */
+class LostToDelivery extends Error {}
+
+/**
+ * Cancels an order the device has not fetched yet; its code, if any, follows through updateOrder. Locks in
+ * a delivery's order (packages, then the order, then the code), so the two never deadlock; a delivery that
+ * won the race rolls the attempt back.
+ */
+async function cancelQueued(deps: ServiceDeps, tx: Repositories, order: Order | undefined): Promise<boolean> {
   if (!order || order.status !== 'queued') return false;
   await tx.closePackages(order.id, 'cancelled');
+  if ((await tx.lockOrder(order.id))?.status !== 'queued') throw new LostToDelivery();
   await updateOrder(tx, order.id, { status: 'cancelled', completedAt: deps.now() });
   return true;
 }
 
 type Step = 'released' | 'retired' | 'inFlight' | 'none';
 
-async function takeBack(deps: ServiceDeps, tx: Repositories, euicc: Euicc, code: ActivationCodeRecord, r: UnassignResult): Promise<Step> {
-  const latest = code.orderId ? await tx.findOrder(code.orderId) : undefined;
-  if (code.state === 'reserved') {
-    if (!(await cancelIfQueued(deps, tx, latest))) await moveCode(tx, code, 'available', { euiccId: null, orderId: null }, 'the pool was unassigned');
-    return 'released';
-  }
+/** A reserved code: its queued download order is cancelled, which releases it (code.released). */
+async function release(deps: ServiceDeps, tx: Repositories, code: ActivationCodeRecord): Promise<Step> {
+  if (await cancelQueued(deps, tx, code.orderId ? await tx.findOrder(code.orderId) : undefined)) return 'released';
+  const locked = await tx.lockCode(code.id);
+  if (locked?.state !== 'reserved') throw new LostToDelivery();
+  await moveCode(tx, locked, 'available', { euiccId: null, orderId: null }, 'the pool was unassigned');
+  return 'released';
+}
+
+/** A downloading or installed code with a known ICCID: disable (if it is or may be enabled) and delete, then retire. */
+async function takeBack(deps: ServiceDeps, tx: Repositories, euicc: Euicc, held: ActivationCodeRecord): Promise<{ step: Step; queued: number }> {
   // A failed code stays for the operator; a download in flight without a known ICCID cannot be deleted yet.
-  if (code.state !== 'installed' && code.state !== 'downloading') return 'none';
-  const iccid = code.iccid;
-  if (!iccid) return code.state === 'downloading' ? 'inFlight' : 'none';
-  const profile = (await tx.listProfiles(euicc.id)).find((p) => p.iccid === iccid);
+  if (held.state !== 'installed' && held.state !== 'downloading') return { step: 'none', queued: 0 };
+  const iccid = held.iccid;
+  if (!iccid) return { step: held.state === 'downloading' ? 'inFlight' : 'none', queued: 0 };
+  const latest = held.orderId ? await tx.findOrder(held.orderId) : undefined;
   // An enable the pool queued and the device has not fetched is withdrawn; one already delivered may have run.
   const enableOrder = latest?.kind === 'psmo' ? latest : undefined;
-  const enableWithdrawn = await cancelIfQueued(deps, tx, enableOrder);
-  const enabled = profile?.state === 'enabled' || (!enableWithdrawn && enableOrder?.status === 'delivered');
+  const withdrawn = await cancelQueued(deps, tx, enableOrder);
+  const code = await tx.lockCode(held.id);
+  if (!code || code.state !== held.state) throw new LostToDelivery();
+  const profile = (await tx.listProfiles(euicc.id)).find((p) => p.iccid === iccid);
+  const enabled = profile?.state === 'enabled' || (!withdrawn && enableOrder?.status === 'delivered');
   const operations: PsmoRequest[] = [...(enabled ? [{ op: 'disable' as const, iccid }] : []), { op: 'delete', iccid }];
   const expiresAt = new Date(deps.now().getTime() + deps.defaultOrderTtlMs);
   const order = await queueOrder(deps, tx, euicc, { kind: 'psmo', operations }, code.tenantId, expiresAt);
-  r.ordersQueued++;
   await moveCode(tx, code, 'retired', { orderId: order.id }, 'the pool was unassigned');
-  return 'retired';
+  return { step: 'retired', queued: 1 };
+}
+
+/** Takes the pool's codes back from one member, in one transaction under the member's lock. */
+async function clearMember(deps: ServiceDeps, poolId: string, euicc: Euicc, r: UnassignResult): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const steps = await deps.store.transaction(async (tx) => {
+        // A reconciler serving this member now either finished before, or sees the assignment removed.
+        await tx.lockPoolMember(poolId, euicc.id);
+        const out: { step: Step; queued: number }[] = [];
+        for (const code of await tx.heldCodes(poolId, [euicc.id])) out.push(code.state === 'reserved' ? { step: await release(deps, tx, code), queued: 0 } : await takeBack(deps, tx, euicc, code));
+        return out;
+      });
+      for (const s of steps) {
+        if (s.step !== 'none') r[s.step]++;
+        r.ordersQueued += s.queued;
+      }
+      return;
+    } catch (e) {
+      if (e instanceof LostToDelivery && attempt < 3) continue;
+      throw e;
+    }
+  }
 }
 
 /** Removes an assignment and takes back the pool's profiles from the group's members. Calling it again on a removed assignment finishes what was left. */
@@ -93,14 +131,7 @@ export async function unassignPool(deps: ServiceDeps, tenantId: string, poolId: 
   for await (const euicc of allGroupMembers(deps, group)) {
     r.members++;
     try {
-      await deps.store.transaction(async (tx) => {
-        // The member's lock: a reconciler serving it now either finished before, or sees the assignment removed.
-        await tx.lockPoolMember(poolId, euicc.id);
-        for (const code of await tx.heldCodes(poolId, [euicc.id])) {
-          const step = await takeBack(deps, tx, euicc, (await tx.lockCode(code.id))!, r);
-          if (step !== 'none') r[step]++;
-        }
-      });
+      await clearMember(deps, poolId, euicc, r);
     } catch (e) {
       r.errors++;
       deps.log.warn('pool unassignment: a member could not be cleared', { assignmentId: a.id, eid: euicc.eid, error: e instanceof Error ? e.message : String(e) });
