@@ -7,7 +7,7 @@
 // openBoundProfilePackage) so that a failure can name its bppCommandId.
 
 import { RSPDefinitions as R, SGP32Definitions as S } from '../../src/asn1/index.ts';
-import { readHeader, tlv } from '../../src/asn1/tlv.ts';
+import { tlv, tlvParts, type TlvPart } from '../../src/asn1/tlv.ts';
 import { KEY_LENGTH_128, KEY_TYPE_AES, REMOTE_OP_ID_INSTALL_BPP } from '../../src/crypto/bound-profile-package.ts';
 import { BspChannel } from '../../src/crypto/bsp.ts';
 import { ecdh } from '../../src/crypto/engine.ts';
@@ -36,22 +36,8 @@ class BppFailure extends Error {
   }
 }
 
-interface Part {
-  tag: number;
-  bytes: Uint8Array;
-  value: Uint8Array;
-}
-
-function parts(buf: Uint8Array): Part[] {
-  const out: Part[] = [];
-  for (let p = 0; p < buf.length; ) {
-    const h = readHeader(buf, p, buf.length);
-    const tag = buf[p] === 0x5f || buf[p] === 0xbf ? (buf[p]! << 8) | buf[p + 1]! : buf[p]!;
-    out.push({ tag, bytes: buf.subarray(p, h.end), value: buf.subarray(h.contentStart, h.contentEnd) });
-    p = h.end;
-  }
-  return out;
-}
+type Part = TlvPart;
+const parts = (buf: Uint8Array): Part[] => tlvParts(buf);
 
 function one(items: Part[], tag: number, command: number): Part {
   const found = items.filter((t) => t.tag === tag);

@@ -38,6 +38,33 @@ export function readHeader(buf: Uint8Array, pos: number, limit: number): TlvHead
   return readTlvHeader(buf, pos, limit);
 }
 
+/** One TLV in a run of consecutive TLVs. */
+export interface TlvPart {
+  /** The tag octets as one number, e.g. 0x30, 0xbf36, 0x5f37. */
+  tag: number;
+  /** The whole TLV. */
+  bytes: Uint8Array;
+  /** Its content octets. */
+  value: Uint8Array;
+}
+
+/** The consecutive TLVs in buf[start, end), e.g. the children of a constructed value. */
+export function tlvParts(buf: Uint8Array, start = 0, end = buf.length): TlvPart[] {
+  const out: TlvPart[] = [];
+  for (let p = start; p < end; ) {
+    const h = readHeader(buf, p, end);
+    let tag = 0;
+    for (let i = p; i < h.contentStart && i < p + 4; i++) {
+      tag = tag * 256 + buf[i]!;
+      if (i > p && !(buf[i]! & 0x80)) break;
+      if (i === p && (buf[i]! & 0x1f) !== 0x1f) break;
+    }
+    out.push({ tag, bytes: buf.subarray(p, h.end), value: buf.subarray(h.contentStart, h.contentEnd) });
+    p = h.end;
+  }
+  return out;
+}
+
 /** The identifier octets of a tag in DER. */
 export function tagBytes(cls: number, num: number, constructed: boolean): Uint8Array {
   const lead = (cls << 6) | (constructed ? 0x20 : 0);

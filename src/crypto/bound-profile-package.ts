@@ -4,7 +4,7 @@
 // BF36 { BF23 InitialiseSecureChannelRequest, A0 {87 ConfigureISDP…}, A1 {88 StoreMetadata…},
 //        A2 {87 ReplaceSessionKeys…}?, A3 {86 profile segments…} }
 
-import { readHeader, tlv } from '../asn1/tlv.ts';
+import { tlv, tlvParts, type TlvPart } from '../asn1/tlv.ts';
 import { bytesEqual, concatBytes } from '../lib/bytes.ts';
 import { BspChannel } from './bsp.ts';
 import { type Curve, type EcPrivateKey, type EcPublicKey, ecdh, generateKeyPair, randomBytes } from './engine.ts';
@@ -88,22 +88,8 @@ export async function buildBoundProfilePackage(input: BuildBoundProfilePackageIn
   return { boundProfilePackage: tlv([0xbf, 0x36], concatBytes(...parts)), sessionKeys, smdpOtpk: otsk.publicKey.point };
 }
 
-interface Tlv {
-  tag: number;
-  bytes: Uint8Array;
-  value: Uint8Array;
-}
-
-function children(buf: Uint8Array): Tlv[] {
-  const out: Tlv[] = [];
-  for (let p = 0; p < buf.length; ) {
-    const h = readHeader(buf, p, buf.length);
-    const tag = buf[p] === 0x5f || buf[p] === 0xbf ? (buf[p]! << 8) | buf[p + 1]! : buf[p]!;
-    out.push({ tag, bytes: buf.subarray(p, h.end), value: buf.subarray(h.contentStart, h.contentEnd) });
-    p = h.end;
-  }
-  return out;
-}
+type Tlv = TlvPart;
+const children = (buf: Uint8Array): Tlv[] => tlvParts(buf);
 
 function only(items: Tlv[], tag: number, what: string): Tlv {
   const found = items.filter((t) => t.tag === tag);
