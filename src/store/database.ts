@@ -44,6 +44,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Connection pool size for PostgreSQL. */
   poolSize?: number;
+  /** Told when an idle PostgreSQL connection fails (server restart, connection killed); the pool replaces it. */
+  onConnectionError?(err: Error): void;
 }
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
@@ -51,6 +53,9 @@ export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..'
 export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database> {
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    // Without a listener, an idle client losing its connection would be an unhandled 'error' event and end
+    // the process; the pool drops that client and opens a new one on the next query.
+    pool.on('error', (err) => opts.onConnectionError?.(err));
     const db = drizzleNodePg(pool, { schema }) as unknown as Db;
     try {
       await migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_DIR });
