@@ -80,7 +80,11 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
   for (const set of pki.sets) if (set.roles.eimSign?.signer) signers[set.curve] ??= set.roles.eimSign.signer;
   if (Object.keys(signers).length === 0) throw new Error(`${pkiDir} has no eIM signing key (eimSign with a key file)`);
 
-  const database = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') });
+  const database = await openDatabase(
+    config.databaseUrl
+      ? { url: config.databaseUrl, onConnectionError: (err) => log.warn('a PostgreSQL connection failed; the pool reconnects', { error: err.message }) }
+      : { dataDir: join(config.dataDir, 'db') },
+  );
   const packageHint = new PackageHint(packageSignals(database), log);
   await packageHint.start();
   const deps: ServiceDeps = {
