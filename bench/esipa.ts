@@ -7,7 +7,8 @@
 // polls/s, p50/p99 latency and the ratio eIM / ceiling; CPU per poll says where the time goes.
 //
 // Options (env or --flag value): BENCH_DEVICES / --devices (100000), BENCH_SECONDS / --seconds per
-// measurement (8), BENCH_CONNECTIONS / --connections (32 concurrent clients), --modes keepalive,connect,resume.
+// measurement (6), --rounds (2: bare and eIM alternate, the best of each counts), BENCH_CONNECTIONS /
+// --connections (32 concurrent clients), --modes keepalive,connect,resume.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SGP32Definitions as S } from '../src/asn1/index.ts';
@@ -21,7 +22,8 @@ import { runFleet, type FleetMode, type FleetResult } from './tls-fleet.ts';
 import { arg } from './args.ts';
 
 const DEVICES = arg('devices', 100_000);
-const SECONDS = arg('seconds', 8);
+const SECONDS = arg('seconds', 6);
+const ROUNDS = arg('rounds', 2);
 const CONNECTIONS = arg('connections', 32);
 const MODES = String(arg('modes', 'keepalive,connect,resume')).split(',') as FleetMode[];
 const GOALS: Record<FleetMode, number> = { keepalive: 0.6, connect: 0.7, resume: 0.7 };
@@ -72,15 +74,24 @@ async function main(): Promise<void> {
     const rows = [['mode', 'server', 'polls/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/poll', 'PostgreSQL CPU µs/poll', 'client CPU µs/poll']];
     const summary: string[] = [];
     for (const mode of MODES) {
-      const ceiling = await measure(bare, mode, ca, bodies);
-      const ours = await measure(eim, mode, ca, bodies);
-      for (const [name, m] of [['bare node:https', ceiling], ['eIM', ours]] as const) {
-        rows.push([mode, name, fmt(m.perSecond), m.p50ms.toFixed(2), m.p99ms.toFixed(2), String(m.errors), m.serverCpuUs.toFixed(0), m.pgCpuUs.toFixed(0), m.clientCpuUs.toFixed(0)]);
+      // Alternating rounds, best of each: both see the same (shared, noisy) machine.
+      let ceiling: Measured | undefined;
+      let ours: Measured | undefined;
+      for (let r = 0; r < ROUNDS; r++) {
+        const c = await measure(bare, mode, ca, bodies);
+        const o = await measure(eim, mode, ca, bodies);
+        if (!ceiling || c.perSecond > ceiling.perSecond) ceiling = c;
+        if (!ours || o.perSecond > ours.perSecond) ours = o;
       }
-      const ratio = ours.perSecond / ceiling.perSecond;
+      for (const [name, m] of [['bare node:https', ceiling!], ['eIM', ours!]] as const) {
+        // PostgreSQL CPU is summed over every postgres process on the machine: other work shows up in it.
+        const pg = m.pgCpuUs < 0 ? '(noise)' : m.pgCpuUs.toFixed(0);
+        rows.push([mode, name, fmt(m.perSecond), m.p50ms.toFixed(2), m.p99ms.toFixed(2), String(m.errors), m.serverCpuUs.toFixed(0), pg, m.clientCpuUs.toFixed(0)]);
+      }
+      const ratio = ours!.perSecond / ceiling!.perSecond;
       summary.push(`${mode.padEnd(9)} eIM / bare node:https = ${ratio.toFixed(2)} (goal >= ${GOALS[mode].toFixed(2)}) ${ratio >= GOALS[mode] ? 'MET' : 'NOT MET'}`);
     }
-    console.log(`node ${process.version}; ${DEVICES} devices, ${CONNECTIONS} concurrent clients, ${SECONDS} s per measurement, database ${database.kind}\n`);
+    console.log(`node ${process.version}; ${DEVICES} devices, ${CONNECTIONS} concurrent clients, ${SECONDS} s per measurement, best of ${ROUNDS} alternating rounds, database ${database.kind}\n`);
     console.log(table(rows));
     console.log(`\n${summary.join('\n')}`);
   } finally {
