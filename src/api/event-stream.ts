@@ -72,6 +72,7 @@ export function attachEventStream(server: Server, opts: EventStreamOptions): Eve
       if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'ERR_NOT_FOUND', 'no WebSocket endpoint here');
       return;
     }
+    socket.on('error', () => socket.destroy());
     void (async () => {
       const key = keyOf(req);
       const auth = key ? await verifyApiKey(opts.deps, key).catch(() => undefined) : undefined;
@@ -80,9 +81,8 @@ export function attachEventStream(server: Server, opts: EventStreamOptions): Eve
       const type = TypeFilter.safeParse(url.searchParams.get('type') ?? undefined);
       if ((after !== null && !/^\d{1,15}$/.test(after)) || !type.success) return refuse(socket, 400, 'ERR_VALIDATION', 'after: an event id; type: comma-separated event type prefixes');
       if ((perKey.get(auth.keyId) ?? 0) >= maxPerKey) return refuse(socket, 429, 'ERR_RATE_LIMITED', `at most ${maxPerKey} event streams per API key`);
-      perKey.set(auth.keyId, (perKey.get(auth.keyId) ?? 0) + 1);
       wss.handleUpgrade(req, socket, head, (ws) => open(ws, key, auth, after === null ? undefined : Number(after), parseTypeList(type.data)));
-    })();
+    })().catch(() => socket.destroy());
   });
 
   function open(ws: WebSocket, key: string, auth: AuthContext, after: number | undefined, types: string[]): void {
@@ -94,6 +94,7 @@ export function attachEventStream(server: Server, opts: EventStreamOptions): Eve
     const sub = new EventSubscription(opts.feed, opts.deps.store, sink, { ...opts.subscription, tenantId: auth.tenantId, ...(after !== undefined ? { after } : {}), types });
     const conn: Conn = { ws, key, alive: true, sub };
     conns.add(conn);
+    perKey.set(auth.keyId, (perKey.get(auth.keyId) ?? 0) + 1);
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', () => undefined);
     ws.on('error', () => ws.terminate());

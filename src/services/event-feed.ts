@@ -30,6 +30,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class EventFeed {
   readonly horizon: CommitHorizon;
   private readonly listeners = new Set<(b: EventBatch) => void>();
+  private readonly signals = new Set<() => void>();
   private publishedThrough: number | undefined;
   private pumping: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -65,9 +66,16 @@ export class EventFeed {
     await this.pumping?.catch(() => undefined);
   }
 
+  /** Every new event, in batches (loaded from the store only while someone subscribes). */
   subscribe(listener: (b: EventBatch) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called whenever the horizon moves, without the events (the webhook dispatcher reads its own). */
+  onAdvance(signal: () => void): () => void {
+    this.signals.add(signal);
+    return () => this.signals.delete(signal);
   }
 
   /**
@@ -91,7 +99,9 @@ export class EventFeed {
   }
 
   private async publish(): Promise<void> {
+    const before = this.horizon.current;
     const h = await this.horizon.advance();
+    if (h > before) for (const signal of [...this.signals]) signal();
     if (this.publishedThrough === undefined || this.listeners.size === 0) {
       // First read, or nobody listening: history is read from the store by whoever needs it.
       const from = this.publishedThrough ?? 0;

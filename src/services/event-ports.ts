@@ -18,7 +18,7 @@ export interface EventWatermark {
   maxId: number;
   /** How many ids above `afterId` are visible: maxId - afterId when there is no gap. */
   count: number;
-  /** Transactions in progress when this was read (PostgreSQL xid8 values as decimal strings). */
+  /** Transactions of this database in progress when this was read (PostgreSQL xid8 values as decimal strings). */
   inProgress: string[];
 }
 

@@ -59,7 +59,11 @@ export class EventSubscription {
 
   async start(): Promise<void> {
     this.unsubscribe = this.feed.subscribe((b) => this.onBatch(b));
-    this.cursor = this.options.after ?? (await this.feed.settle());
+    try {
+      this.cursor = this.options.after ?? (await this.feed.settle());
+    } catch {
+      return this.fail(CLOSE_INTERNAL, 'internal error');
+    }
     await this.catchUp();
   }
 

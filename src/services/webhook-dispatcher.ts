@@ -53,6 +53,7 @@ export class WebhookDispatcher {
   private running = false;
   private busy: Promise<void> | undefined;
   private again = false;
+  private enqueuedThrough: number | undefined;
   private inFlight = new Set<Promise<void>>();
   private stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -81,8 +82,12 @@ export class WebhookDispatcher {
     if (this.running) return;
     this.running = true;
     this.stopping = new AbortController();
-    this.unsubscribe = this.feed.subscribe(() => this.kick());
-    this.timer = setInterval(() => this.kick(), this.o.pollMs);
+    this.unsubscribe = this.feed.onAdvance(() => this.kick());
+    // The timer also re-runs the enqueue (a webhook made active again catches up without waiting for an event).
+    this.timer = setInterval(() => {
+      this.enqueuedThrough = undefined;
+      this.kick();
+    }, this.o.pollMs);
     this.kick();
   }
 
@@ -116,13 +121,17 @@ export class WebhookDispatcher {
 
   private async round(): Promise<void> {
     await this.feed.pump();
-    await this.enqueue(this.feed.horizon.current);
+    const through = this.feed.horizon.current;
+    // Nothing new since a complete enqueue: skip it (another instance may enqueue; claims still run).
+    if (through !== this.enqueuedThrough) this.enqueuedThrough = (await this.enqueue(through)) ? through : undefined;
     const free = this.o.concurrency - this.inFlight.size;
     if (!this.running || free <= 0) return;
     const now = this.o.now();
     const claimed = await this.store.claimDueDeliveries(now, new Date(now.getTime() + this.o.leaseMs), free);
     for (const d of claimed) {
-      const p: Promise<void> = this.attempt(d).finally(() => {
+      const p: Promise<void> = this.attempt(d)
+        .catch((e: unknown) => this.options.log?.error('webhooks: recording a delivery failed', { deliveryId: d.id, error: String(e) }))
+        .finally(() => {
         this.inFlight.delete(p);
         this.kick();
       });
@@ -130,23 +139,27 @@ export class WebhookDispatcher {
     }
   }
 
-  private async enqueue(through: number): Promise<void> {
+  /** True when every active webhook is enqueued up to `through` (as far as this instance could lock them). */
+  private async enqueue(through: number): Promise<boolean> {
     const perTx = 20;
     for (let i = 0; i < 50 && this.running; i++) {
       const locked = await this.store.transaction(async (tx) => this.enqueueSome(tx, through, perTx));
-      if (locked < perTx) return;
+      if (locked.hooks < perTx) return !locked.partial;
     }
+    return false;
   }
 
-  private async enqueueSome(tx: Repositories, through: number, perTx: number): Promise<number> {
+  private async enqueueSome(tx: Repositories, through: number, perTx: number): Promise<{ hooks: number; partial: boolean }> {
     const hooks = await tx.lockWebhooksBehind(through, perTx);
+    let partial = false;
     for (const w of hooks) {
       const events = await tx.readEvents({ tenantId: w.tenantId, afterId: w.cursor, throughId: through, types: w.eventTypes, limit: this.o.enqueueBatch });
       await tx.insertDeliveries(w.id, events.map((e) => e.id), this.o.now());
-      const cursor = events.length === this.o.enqueueBatch ? events[events.length - 1]!.id : through;
-      await tx.updateWebhook(w.id, { cursor });
+      const full = events.length === this.o.enqueueBatch;
+      partial ||= full;
+      await tx.updateWebhook(w.id, { cursor: full ? events[events.length - 1]!.id : through });
     }
-    return hooks.length;
+    return { hooks: hooks.length, partial };
   }
 
   private async attempt(d: ClaimedDelivery): Promise<void> {

@@ -25,17 +25,21 @@ export function eventFeedRepositories(q: Queryable): EventFeedRepositories {
         .limit(limit)) as EventRecord[];
     },
     async eventWatermark(afterId) {
-      // pg_current_snapshot() is the statement's snapshot: the same one the count is taken in.
+      // pg_current_snapshot() is the statement's snapshot: the same one the count is taken in. Its
+      // running transactions are narrowed to this database's sessions (xids are cluster-wide, and a
+      // long transaction in another database must not hold this horizon back); pg_stat_activity
+      // shows backend_xid for every role's sessions.
+      const running = sql<string[]>`(SELECT coalesce(array_agg(x::text), '{}') FROM pg_snapshot_xip(pg_current_snapshot()) x
+        WHERE (x::text::bigint % 4294967296) IN (SELECT backend_xid::text::bigint FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL))`;
       const [row] = await q
         .select({
-          snapshot: sql<string>`pg_current_snapshot()::text`,
           maxId: sql<number>`coalesce(max(${events.id}), ${afterId})`.mapWith(Number),
           count: sql<number>`count(*)::int`.mapWith(Number),
+          inProgress: running,
         })
         .from(events)
         .where(gt(events.id, afterId));
-      const xip = row!.snapshot.split(':')[2] ?? '';
-      return { maxId: row!.maxId, count: row!.count, inProgress: xip ? xip.split(',') : [] };
+      return { maxId: row!.maxId, count: row!.count, inProgress: row!.inProgress };
     },
     async contiguousEnd(afterId) {
       const next = sql`(SELECT 1 FROM ${events} n WHERE n.id = ${events.id} + 1)`;
