@@ -15,6 +15,11 @@ export function createScheduler(name: string, intervalMs: number, task: () => Pr
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  // Timers never keep the process alive on their own: stop() is how the owner ends the schedule.
+  const arm = (): void => {
+    timer = setTimeout(run, intervalMs);
+    timer.unref();
+  };
 
   const run = (): void => {
     if (stopped) return;
@@ -34,7 +39,7 @@ export function createScheduler(name: string, intervalMs: number, task: () => Pr
         if (again) {
           again = false;
           setImmediate(run);
-        } else timer = setTimeout(run, intervalMs);
+        } else arm();
       });
   };
 
@@ -42,8 +47,7 @@ export function createScheduler(name: string, intervalMs: number, task: () => Pr
     start() {
       if (!stopped) return;
       stopped = false;
-      timer = setTimeout(run, intervalMs);
-      timer.unref?.();
+      arm();
     },
     kick() {
       if (!stopped) setImmediate(run);
