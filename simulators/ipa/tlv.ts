@@ -40,7 +40,7 @@ export function children(bytes: Uint8Array): Child[] {
   const outer = readHeader(bytes, 0, bytes.length);
   const out: Child[] = [];
   for (let p = outer.contentStart; p < outer.contentEnd; ) {
-    const h = readHeader(bytes, p, outer.contentEnd, 1);
+    const h = readHeader(bytes, p, outer.contentEnd);
     out.push({ tag: hexOf(bytes.subarray(p, p + tagLength(bytes, p))), tlv: bytes.subarray(p, h.end), value: bytes.subarray(h.contentStart, h.contentEnd) });
     p = h.end;
   }
