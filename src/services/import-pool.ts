@@ -4,8 +4,8 @@
 // - all-or-nothing: one transaction; any problem and nothing is imported, the report lists them all.
 // - valid-only: one transaction per batch; the valid rows are imported, the report lists the others.
 import { invalid } from '../domain/errors.ts';
-import { csvLines, type TextSource } from '../domain/csv-lines.ts';
-import { DuplicateCheck, detectLayout, parseRow, type CodeRow, type CsvFormat, type CsvLayout, type RowProblem } from '../domain/pool-csv.ts';
+import { csvLines, type CsvLine, type TextSource } from '../domain/csv-lines.ts';
+import { DuplicateCheck, detectLayout, parseRow, type CodeRow, type CsvFormat, type RowProblem } from '../domain/pool-csv.ts';
 import type { ServiceDeps } from './deps.ts';
 import { emit } from './events.ts';
 import type { Repositories } from './ports.ts';
@@ -88,16 +88,18 @@ async function flush(tx: Repositories, target: Target, batch: CodeRow[], report:
   report.imported += inserted.size;
 }
 
+/** The first non-empty line, which decides the format (read with next(): `break` in a for-await would close the stream). */
+async function firstLine(lines: AsyncGenerator<CsvLine>): Promise<CsvLine | undefined> {
+  for (let next = await lines.next(); !next.done; next = await lines.next()) if (next.value.text.trim() !== '') return next.value;
+  return undefined;
+}
+
 export async function importCodes(deps: ServiceDeps, tenantId: string, poolId: string, source: TextSource, mode: ImportMode): Promise<ImportReport> {
   const pool = await requirePool(deps, tenantId, poolId);
   const lines = csvLines(source);
-  let layout: CsvLayout | undefined;
-  // The first non-empty line decides the format; `break` in a for-await would close the stream, so next().
-  for (let first = await lines.next(); !first.done && !layout; first = layout ? first : await lines.next()) {
-    if (first.value.text.trim() !== '') layout = detectLayout(first.value.text);
-  }
-  if (!layout) throw invalid('body', 'the file is empty');
-  const chosen = layout;
+  const head = await firstLine(lines);
+  if (!head) throw invalid('body', 'the file is empty');
+  const layout = detectLayout(head.text);
   const report = new Report();
   const target: Target = { tenantId, poolId: pool.id, hadCodes: (await deps.store.listCodes(pool.id, undefined, 0, 1)).length > 0 };
   const duplicates = new DuplicateCheck();
@@ -112,7 +114,7 @@ export async function importCodes(deps: ServiceDeps, tenantId: string, poolId: s
     for await (const l of lines) {
       if (l.text.trim() === '') continue;
       report.rows++;
-      const { row, problems } = parseRow(chosen, l.no, l.text);
+      const { row, problems } = parseRow(layout, l.no, l.text);
       const dup = row ? duplicates.check(row) : [];
       report.add([...problems, ...dup]);
       if (row && dup.length === 0) batch.push(row);
