@@ -50,6 +50,25 @@ describe('event stream backpressure', () => {
     sub.stop();
   });
 
+  it('reads a burst too big for the feed to load (one transaction of 60 events) from the store, in order', async () => {
+    const small = new EventFeed(store, { pollMs: 10, graceMs: 50, pageSize: 5, maxPagesPerPoll: 2 });
+    small.start();
+    try {
+      const { impl, ns } = sink();
+      const sub = new EventSubscription(small, store, impl, { tenantId: 'burst', types: [], pageSize: 7 });
+      await sub.start();
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 60; i++) await emitTest(tx, i % 2 ? 'burst' : 'other', 'order.done', i);
+      });
+      await waitUntil(() => ns().length === 30);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(ns()).toEqual([...Array(30).keys()].map((i) => 2 * i + 1));
+      sub.stop();
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('closes a consumer that stays stalled with 4008', async () => {
     const { s, impl } = sink();
     const sub = new EventSubscription(feed, store, impl, { tenantId: 'acme', types: [], after: 0, highWaterBytes: 1000, lowWaterBytes: 500, stallMs: 200 });
