@@ -95,6 +95,13 @@ describe('pools API', () => {
     const status = await t.call('GET', `/api/v1/pools/${poolId}/assignments/${r.body.assignment.id}`, viewer);
     expect(status.body.members).toEqual(eids.map((eid, i) => ({ eid, code: { id: expect.any(Number), state: 'reserved', iccid: iccidFor(i) }, order: { id: expect.any(String), kind: 'download', status: 'queued' } })));
     const inUse = status.body.members[0].code.id;
+    // Viewers read; only operators change codes and assignments.
+    for (const [method, path] of [
+      ['POST', `/api/v1/pools/${poolId}/assignments`],
+      ['DELETE', `/api/v1/pools/${poolId}/assignments/${r.body.assignment.id}`],
+      ['POST', `/api/v1/pools/${poolId}/codes/${inUse}/retire`],
+      ['POST', `/api/v1/pools/${poolId}/codes/${inUse}/release`],
+    ] as const) expect((await t.call(method, path, viewer, method === 'POST' && path.endsWith('assignments') ? { groupId: group.id } : undefined)).status).toBe(403);
     const refused = await t.call('POST', `/api/v1/pools/${poolId}/codes/${inUse}/retire`, operator);
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'ERR_CONFLICT' });

@@ -2,6 +2,7 @@
 // same time, plus a second assignment of the same pool to an overlapping group, never give a code to two
 // devices nor two codes to one device. On PostgreSQL (DATABASE_URL) the transactions really interleave.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expireOverdueOrders } from '../../src/services/expire-orders.ts';
 import { changeMembers, createGroup } from '../../src/services/groups.ts';
 import { importCodes } from '../../src/services/import-pool.ts';
 import { createPool, listCodes } from '../../src/services/pools.ts';
@@ -69,5 +70,36 @@ describe('single-use codes under concurrency', () => {
     } finally {
       await reconciler.stop();
     }
+  }, 60_000);
+
+  it('a download order that expires before delivery releases its code, and the device is served again', async () => {
+    // A tenant of its own: the sweep below expires every overdue order, this test's and the others'.
+    const X = 'expiring';
+    const eid = eidFor(6000);
+    await registerEuicc(eim.deps, { eid, tenantId: X, curve: 'P-256', counterValue: 0 });
+    const pool = (await createPool(eim.deps, X, 'expiring')).id;
+    await importCodes(eim.deps, X, pool, intuneCsv([[iccidFor(1, '8955'), 'EXP-1'], [iccidFor(2, '8955'), 'EXP-2']]), 'all-or-nothing');
+    const group = (await createGroup(eim.deps, X, { name: 'offline', kind: 'static', eids: [eid] })).id;
+    await eim.deps.store.insertAssignment({ tenantId: X, poolId: pool, groupId: group, enableAfterInstall: false });
+    expect((await reconcileAssignments(eim.deps, X)).reserved).toBe(1);
+    const [first] = (await listCodes(eim.deps, X, pool, { limit: 10 })).items;
+    const saved = eim.clock.now;
+    try {
+      eim.clock.now = new Date(saved.getTime() + eim.deps.defaultOrderTtlMs + 1000);
+      expect(await expireOverdueOrders(eim.deps)).toBeGreaterThanOrEqual(1);
+    } finally {
+      eim.clock.now = saved;
+    }
+    expect((await eim.deps.store.findOrder(first!.orderId!))!.status).toBe('expired');
+    const after = (await listCodes(eim.deps, X, pool, { limit: 10 })).items;
+    expect(after[0]).toMatchObject({ state: 'available', euiccId: null, orderId: null });
+    const released = (await eim.deps.store.listEvents(X, 0, 100_000)).filter((e) => e.subjectId === String(first!.id)).map((e) => [e.type, e.data.reason ?? null]);
+    expect(released).toEqual([
+      ['code.reserved', null],
+      ['code.released', 'the download order was expired before delivery'],
+    ]);
+    // The device was never served: the next run gives it a code again (the lowest available one).
+    expect((await reconcileAssignments(eim.deps, X)).reserved).toBe(1);
+    expect((await eim.deps.store.heldCodes(pool, [(await eim.deps.store.findEuiccByEid(eid))!.id])).map((c) => c.matchingId)).toEqual(['EXP-1']);
   }, 60_000);
 });
