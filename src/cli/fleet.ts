@@ -1,6 +1,7 @@
 // A fleet of simulated devices for the demo and docker-compose: each a virtual eUICC given this eIM's
 // association material (ES10b.AddInitialEim, SGP.32 v1.2 §5.9.4), registered through the operator API
 // with the association token it returned, and an IPA simulator polling the eIM's ESipa URL.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
@@ -50,12 +51,21 @@ export async function provisionFleet(o: FleetOptions): Promise<FleetDevice[]> {
   const ca = trustedCaPem(pki);
   const devices: FleetDevice[] = [];
   const registrations: Record<string, unknown>[] = [];
+  if (o.stateDir) mkdirSync(o.stateDir, { recursive: true });
   for (let i = 0; i < o.count; i++) {
     const curve = o.curves[i % o.curves.length]!;
     const euiccIndex = i;
     const stateFile = o.stateDir ? join(o.stateDir, `euicc-${curve}-${euiccIndex}.json`) : undefined;
     const card = VirtualEuicc.fromPki(o.pkiDir, { curve, euiccIndex, ...(stateFile ? { stateFile } : {}) });
-    if (!card.eims().some((e) => e.eimId === o.eim.eimId)) {
+    const known = card.eims().find((e) => e.eimId === o.eim.eimId);
+    if (known) {
+      // Associated in an earlier run (state file): registered again if that run stopped before registering it.
+      const found = await o.api.get(`/euiccs/${card.eid}`).then(
+        () => true,
+        (e: unknown) => ((e as { status?: number }).status === 404 ? false : Promise.reject(e)),
+      );
+      if (!found) registrations.push({ eid: card.eid, curve, counterValue: Number(known.counterValue ?? 0), ...(known.associationToken !== undefined ? { associationToken: Number(known.associationToken) } : {}), ...(o.tags ? { tags: o.tags } : {}) });
+    } else {
       const r = await card.addInitialEim([materialFor(pki, curve, o.eim)]);
       if (!('addInitialEimOk' in r)) throw new Error(`AddInitialEim refused by ${card.eid}: ${JSON.stringify(r)}`);
       const first = r.addInitialEimOk[0]!;

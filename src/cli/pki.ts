@@ -10,11 +10,12 @@ export function registerPkiCommands(program: Command): void {
     .requiredOption('--out <dir>', 'output directory')
     .option('--curve <curve>', 'nist | brainpool | both', 'both')
     .option('--euiccs <n>', 'number of eUICC certificates per curve', '1')
-    .action((opts: { out: string; curve: string; euiccs: string }) => {
+    .option('--tls-name <name...>', 'DNS names for the TLS certificates besides localhost (e.g. the hosts of a docker-compose network)')
+    .action((opts: { out: string; curve: string; euiccs: string; tlsName?: string[] }) => {
       if (!['nist', 'brainpool', 'both'].includes(opts.curve)) throw new TypeError(`--curve must be nist, brainpool or both, not ${opts.curve}`);
       const euiccs = Number(opts.euiccs);
       if (!Number.isInteger(euiccs) || euiccs < 0 || euiccs > 10_000) throw new TypeError('--euiccs must be an integer 0..10000');
-      const index = writeTestPkiDirectory(opts.out, { curve: opts.curve as CurveChoice, euiccs });
+      const index = writeTestPkiDirectory(opts.out, { curve: opts.curve as CurveChoice, euiccs, ...(opts.tlsName ? { tlsNames: opts.tlsName } : {}) });
       for (const set of index.sets) {
         process.stdout.write(`${set.curve}: CI ${set.ciPkId}, ${set.euiccs.length} eUICC(s): ${set.euiccs.map((e) => e.eid).join(' ')}\n`);
       }

@@ -95,11 +95,11 @@ export function loadPkiDirectory(dir: string): LoadedPki {
 export type CurveChoice = 'nist' | 'brainpool' | 'both';
 
 /** Generates a test PKI and writes it (PEM files + pki.json) under `dir`; returns the index. */
-export function writeTestPkiDirectory(dir: string, options: { curve: CurveChoice; euiccs: number; now?: Date }): PkiIndex {
+export function writeTestPkiDirectory(dir: string, options: { curve: CurveChoice; euiccs: number; now?: Date; tlsNames?: string[] }): PkiIndex {
   const curves: [Curve, string][] = options.curve === 'nist' ? [['P-256', 'nist']] : options.curve === 'brainpool' ? [['brainpoolP256r1', 'brainpool']] : [['P-256', 'nist'], ['brainpoolP256r1', 'brainpool']];
   const index: PkiIndex = { format: 'sgp32-eim-pki/1', createdAt: (options.now ?? new Date()).toISOString(), sets: [] };
   for (const [curve, prefix] of curves) {
-    const set = generateTestPki({ curve, prefix, euiccs: options.euiccs, ...(options.now ? { now: options.now } : {}) });
+    const set = generateTestPki({ curve, prefix, euiccs: options.euiccs, ...(options.now ? { now: options.now } : {}), ...(options.tlsNames?.length ? { tlsNames: options.tlsNames } : {}) });
     for (const [rel, text] of set.files) {
       mkdirSync(dirname(join(dir, rel)), { recursive: true });
       writeFileSync(join(dir, rel), text, { mode: rel.endsWith('.key.pem') ? 0o600 : 0o644 });
