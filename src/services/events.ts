@@ -1,7 +1,9 @@
 // Events (issue 6 §3): every change of an order, eUICC, profile or code is written in the same
 // transaction as the change itself, so the event log and the state never disagree.
 import type { Order, OrderPatch } from './ports-types.ts';
+import type { OrderStatus } from '../domain/records.ts';
 import type { Repositories } from './ports.ts';
+import type { OrderChange } from './package-cycle-ports.ts';
 import { codeFollowsOrder } from './code-lifecycle.ts';
 
 export type { Order, OrderPatch };
@@ -21,15 +23,39 @@ export async function updateOrder(tx: Repositories, orderId: string, patch: Orde
   await tx.updateOrder(orderId, patch);
   if (patch.status && patch.status !== before.status) {
     const euicc = await tx.findEuiccById(before.euiccId);
-    await emit(tx, before.tenantId, `order.${patch.status}`, { type: 'order', id: orderId }, {
-      orderId,
-      eid: euicc?.eid,
-      kind: before.kind,
-      status: patch.status,
-      ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
-      ...(patch.error ? { error: patch.error } : {}),
-    });
+    await tx.insertEvent(orderChange(before, euicc?.eid, { ...patch, status: patch.status }).event);
     // A download order with an activation code from a pool moves its code along (code.downloading, …).
     await codeFollowsOrder(tx, before, patch.status, patch.outcome);
   }
+}
+
+/**
+ * updateOrder for a caller that already holds the order and its eUICC's EID: the change and the event,
+ * for one store statement that applies both and writes the event only when the status really changes
+ * (claimPackageDelivery, answerPackage). Only for orders that nothing else follows (see `changesAlone`).
+ */
+export function orderChange(order: Pick<Order, 'id' | 'tenantId' | 'kind'>, eid: string | undefined, patch: OrderPatch & { status: OrderStatus }): OrderChange {
+  return {
+    orderId: order.id,
+    patch,
+    event: {
+      tenantId: order.tenantId,
+      type: `order.${patch.status}`,
+      subjectType: 'order',
+      subjectId: order.id,
+      data: {
+        orderId: order.id,
+        eid,
+        kind: order.kind,
+        status: patch.status,
+        ...(patch.outcome !== undefined ? { outcome: patch.outcome } : {}),
+        ...(patch.error ? { error: patch.error } : {}),
+      },
+    },
+  };
+}
+
+/** True when an order's status change moves nothing else (a download order with a pool's code moves its code). */
+export function changesAlone(order: Pick<Order, 'kind' | 'activationCodeId'>): boolean {
+  return order.kind !== 'download' || order.activationCodeId === null;
 }

@@ -5,7 +5,7 @@ import { SGP32Definitions as S, verbatim } from '../asn1/index.ts';
 import { eidFromBytes } from '../domain/identifiers.ts';
 import type { OrderRequest } from '../domain/operations.ts';
 import type { ServiceDeps } from './deps.ts';
-import { emit, updateOrder } from './events.ts';
+import { changesAlone, emit, orderChange, updateOrder } from './events.ts';
 import type { PollBook } from './poll-book.ts';
 import type { PendingPackage } from './ports.ts';
 import { queueOrder } from './create-order.ts';
@@ -48,11 +48,7 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
     }
     // Compare-and-set: when two polls (or two eIM instances) race, one claims the first delivery; the
     // other hands out the same bytes as a re-delivery, and the order moves to delivered once.
-    const claimed = await deps.store.transaction(async (tx) => {
-      if (!(await tx.claimPackage(pkg.id, now))) return false;
-      await updateOrder(tx, pkg.orderId, { status: 'delivered', deliveredAt: now });
-      return true;
-    });
+    const claimed = await claim(deps, euicc.eid, pkg, now);
     // A lost claim is a re-delivery only when the winner delivered it; an order cancelled since
     // nextPackage read it has its package closed, and it must never leave.
     if (!claimed && (await deps.store.findPackageByTransactionId(pkg.eimTransactionId))?.status !== 'delivered') continue;
@@ -60,6 +56,19 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
   }
   deps.log.error('GetEimPackage gave up after skipping 100 stale packages', { eid });
   return { eimPackageError: EimPackageError.undefinedError };
+}
+
+/** The first delivery: the package claimed, its order delivered and order.delivered written, all or nothing. */
+async function claim(deps: ServiceDeps, eid: string, pkg: PendingPackage, now: Date): Promise<boolean> {
+  const order = { id: pkg.orderId, tenantId: pkg.orderTenantId, kind: pkg.orderKind, activationCodeId: pkg.orderActivationCodeId };
+  const patch = { status: 'delivered', deliveredAt: now } as const;
+  // One statement when nothing follows the order; a download order's pool code moves along in a transaction.
+  if (changesAlone(order)) return deps.store.claimPackageDelivery(pkg.id, now, orderChange(order, eid, patch));
+  return deps.store.transaction(async (tx) => {
+    if (!(await tx.claimPackage(pkg.id, now))) return false;
+    await updateOrder(tx, pkg.orderId, patch);
+    return true;
+  });
 }
 
 function response(pkg: PendingPackage): S.GetEimPackageResponse {

@@ -7,11 +7,12 @@ import { randomBytes } from '../crypto/engine.ts';
 import { euiccSignEPE, euiccSignEPR } from '../crypto/signatures.ts';
 import { bytesEqual, toHex } from '../lib/bytes.ts';
 import { interpretPackageResult, type InventoryChange } from '../domain/results.ts';
-import type { EimPackage, Euicc, Order } from '../domain/records.ts';
+import type { Euicc, Order, ResultRecord } from '../domain/records.ts';
 import type { ServiceDeps } from './deps.ts';
-import { emit, updateOrder } from './events.ts';
+import { changesAlone, emit, orderChange, updateOrder } from './events.ts';
 import { euiccPublicKey } from './euicc-keys.ts';
 import type { Repositories } from './ports.ts';
+import type { ResultContext } from './package-cycle-ports.ts';
 import { signedPackage } from './create-order.ts';
 
 /** How many times a package is re-signed with a higher counter after a signed replayError. */
@@ -21,22 +22,21 @@ const EPE_CODES: Record<number, string> = { 3: 'invalidEid', 4: 'replayError', 6
 
 type Verification = { accepted: true; verified: boolean } | { accepted: false; reason: string };
 
-async function verify(deps: ServiceDeps, euicc: Euicc, check: (key: Parameters<typeof euiccSignEPR.verify>[0], token: number | undefined) => boolean): Promise<Verification> {
+/** Checks the eUICC's signature with its certified key, over the received bytes and this eIM's association token. */
+async function verify(deps: ServiceDeps, euicc: Euicc, token: number | null, check: (key: Parameters<typeof euiccSignEPR.verify>[0], token: number | undefined) => boolean): Promise<Verification> {
   if (euicc.verificationPolicy === 'off') {
     deps.log.warn('result accepted WITHOUT signature verification (verification policy off; labs only)', { eid: euicc.eid });
     return { accepted: true, verified: false };
   }
   const key = await euiccPublicKey(deps, euicc);
   if (!key) return { accepted: false, reason: 'the eUICC certificate is not known or does not validate, so the result cannot be verified' };
-  const association = await deps.store.lockAssociation(euicc.id, deps.eim.eimId);
-  const token = association?.associationToken ?? undefined;
-  return check(key, token) ? { accepted: true, verified: true } : { accepted: false, reason: 'the eUICC signature does not verify' };
+  return check(key, token ?? undefined) ? { accepted: true, verified: true } : { accepted: false, reason: 'the eUICC signature does not verify' };
 }
 
-async function findPackage(deps: ServiceDeps, euicc: Euicc, txid: Uint8Array | undefined, counter: number): Promise<EimPackage | undefined> {
-  const byTx = txid ? await deps.store.findPackageByTransactionId(txid) : undefined;
-  if (byTx) return byTx.euiccId === euicc.id ? byTx : undefined;
-  return deps.store.findPackageByCounter(euicc.id, counter);
+/** The package a result names (by eimTransactionId, else by counterValue) when it is this eUICC's, and the association token, in one query. */
+async function resultContext(deps: ServiceDeps, euicc: Euicc, txid: Uint8Array | undefined, counter: number): Promise<ResultContext> {
+  const ctx = await deps.store.findResultContext(euicc.id, deps.eim.eimId, txid, counter);
+  return ctx.pkg && ctx.pkg.euiccId !== euicc.id ? { ...ctx, pkg: undefined } : ctx;
 }
 
 /** Applies one EuiccPackageResult; returns the seqNumbers to acknowledge. */
@@ -56,8 +56,8 @@ async function takeSignedResult(deps: ServiceDeps, euicc: Euicc, signed: S.Euicc
   const seq = Number(data.seqNumber);
   const counter = Number(data.counterValue);
   const der = S.EuiccPackageResult.encode({ euiccPackageResultSigned: { ...signed, euiccPackageResultDataSigned: verbatim(raw) } });
-  const v = await verify(deps, euicc, (key, token) => euiccSignEPR.verify(key, signed.euiccSignEPR, raw, token));
-  const pkg = await findPackage(deps, euicc, data.eimTransactionId, counter);
+  const { associationToken, pkg } = await resultContext(deps, euicc, data.eimTransactionId, counter);
+  const v = await verify(deps, euicc, associationToken, (key, token) => euiccSignEPR.verify(key, signed.euiccSignEPR, raw, token));
   const problem = !v.accepted
     ? v.reason
     : data.eimId !== deps.eim.eimId
@@ -69,31 +69,51 @@ async function takeSignedResult(deps: ServiceDeps, euicc: Euicc, signed: S.Euicc
           : data.eimTransactionId && !bytesEqual(data.eimTransactionId, pkg.eimTransactionId)
             ? 'eimTransactionId does not match the package'
             : undefined;
-  await deps.store.insertResult({ euiccId: euicc.id, packageId: pkg?.id ?? null, kind: 'euiccPackageResult', seqNumber: seq, der, verified: v.accepted && v.verified });
+  const verified = v.accepted && v.verified;
+  const record: ResultRecord = { euiccId: euicc.id, packageId: pkg?.id ?? null, kind: 'euiccPackageResult', seqNumber: seq, der, verified };
   if (problem) {
+    await deps.store.insertResult(record);
     deps.log.warn('package result rejected', { eid: euicc.eid, seq, reason: problem });
     return [seq];
   }
   // SGP.32 v1.2 §5.14.6 (as read by the checklist §2.4): a result not newer than the last accepted one is a replay.
   if (euicc.lastSeqNumber !== null && seq <= euicc.lastSeqNumber) {
+    await deps.store.insertResult(record);
     deps.log.warn('package result with an old seqNumber ignored', { eid: euicc.eid, seq, last: euicc.lastSeqNumber });
     return [seq];
   }
-  if (pkg!.status === 'answered') return [seq];
+  if (pkg!.status === 'answered') {
+    await deps.store.insertResult(record);
+    return [seq];
+  }
+  const order = pkg!.order;
+  const { outcomes, ok, changes } = interpretPackageResult(order.request, data.euiccResult);
+  const now = deps.now();
+  const patch = {
+    status: ok ? 'done' : 'failed',
+    completedAt: now,
+    outcome: { operations: outcomes, seqNumber: seq, verified },
+    error: ok ? null : { code: 'ERR_OPERATION_FAILED', message: failureMessage(outcomes), details: outcomes.filter((o) => !o.ok) },
+  } as const;
+  const rolledBack = data.euiccResult.some((r) => 'rollbackResult' in r);
+  const inventoryStale = rolledBack ? true : changes.some((c) => c.kind === 'replace') ? false : undefined;
+  const answered = { id: euicc.id, lastSeqNumber: seq, ...(inventoryStale !== undefined ? { inventoryStale } : {}) };
+  // The result, the package, the order, its event and the eUICC's seqNumber in one statement; the
+  // inventory it changes (when it changes one) in the same transaction.
+  if (changes.length === 0 && changesAlone(order)) {
+    await deps.store.answerPackage(pkg!.id, now, record, orderChange(order, euicc.eid, patch), answered);
+    return [seq];
+  }
   await deps.store.transaction(async (tx) => {
-    const order = (await tx.findOrder(pkg!.orderId))!;
-    const { outcomes, ok, changes } = interpretPackageResult(order.request, data.euiccResult);
-    const now = deps.now();
-    await tx.updatePackage(pkg!.id, { status: 'answered', answeredAt: now });
-    await updateOrder(tx, order.id, {
-      status: ok ? 'done' : 'failed',
-      completedAt: now,
-      outcome: { operations: outcomes, seqNumber: seq, verified: v.accepted && v.verified },
-      error: ok ? null : { code: 'ERR_OPERATION_FAILED', message: failureMessage(outcomes), details: outcomes.filter((o) => !o.ok) },
-    });
-    await applyInventory(tx, euicc.id, changes);
-    const rolledBack = data.euiccResult.some((r) => 'rollbackResult' in r);
-    await tx.updateEuicc(euicc.id, { lastSeqNumber: seq, ...(rolledBack ? { inventoryStale: true } : {}), ...(changes.some((c) => c.kind === 'replace') ? { inventoryStale: false } : {}) });
+    if (changesAlone(order)) {
+      if (!(await tx.answerPackage(pkg!.id, now, record, orderChange(order, euicc.eid, patch), answered))) return;
+    } else {
+      await tx.insertResult(record);
+      await tx.updatePackage(pkg!.id, { status: 'answered', answeredAt: now });
+      await updateOrder(tx, order.id, patch);
+      await tx.updateEuicc(euicc.id, { lastSeqNumber: seq, ...(inventoryStale !== undefined ? { inventoryStale } : {}) });
+    }
+    await applyInventory(tx, euicc.id, changes, euicc);
   });
   return [seq];
 }
@@ -103,15 +123,15 @@ function failureMessage(outcomes: { operation: string; ok: boolean; name?: strin
   return f ? `${f.operation} failed: ${f.name ?? 'code'} (${f.code})` : 'the eUICC did not execute every operation';
 }
 
-export async function applyInventory(tx: Repositories, euiccId: number, changes: InventoryChange[]): Promise<void> {
+/** Applies inventory changes and writes their events; `known` (the eUICC's tenant and EID) spares a query. */
+export async function applyInventory(tx: Repositories, euiccId: number, changes: InventoryChange[], known?: Pick<Euicc, 'tenantId' | 'eid'>): Promise<void> {
   if (changes.length === 0) return;
-  const euicc = (await tx.findEuiccById(euiccId))!;
+  const euicc = known ?? (await tx.findEuiccById(euiccId))!;
   const event = (type: string, iccid: string, data: Record<string, unknown> = {}) => emit(tx, euicc.tenantId, type, { type: 'profile', id: `${euicc.eid}/${iccid}` }, { eid: euicc.eid, iccid, ...data });
   for (const c of changes) {
     switch (c.kind) {
       case 'replace': {
-        const before = new Map((await tx.listProfiles(euiccId)).map((p) => [p.iccid, p]));
-        await tx.replaceProfiles(euiccId, c.profiles.map((p) => ({ ...p, euiccId })));
+        const before = new Map((await tx.replaceProfiles(euiccId, c.profiles.map((p) => ({ ...p, euiccId })))).map((p) => [p.iccid, p]));
         for (const p of c.profiles) {
           const old = before.get(p.iccid);
           if (!old) await event('profile.discovered', p.iccid, { state: p.state });
@@ -173,8 +193,8 @@ async function takeSignedError(deps: ServiceDeps, euicc: Euicc, signed: S.EuiccP
   const raw = rawBytes(data)!;
   const code = Number(data.euiccPackageErrorCode);
   const der = S.EuiccPackageResult.encode({ euiccPackageErrorSigned: { ...signed, euiccPackageErrorDataSigned: verbatim(raw) } });
-  const v = await verify(deps, euicc, (key, token) => euiccSignEPE.verify(key, signed.euiccSignEPE, raw, token));
-  const pkg = await findPackage(deps, euicc, data.eimTransactionId, Number(data.counterValue));
+  const { associationToken, pkg } = await resultContext(deps, euicc, data.eimTransactionId, Number(data.counterValue));
+  const v = await verify(deps, euicc, associationToken, (key, token) => euiccSignEPE.verify(key, signed.euiccSignEPE, raw, token));
   await deps.store.insertResult({ euiccId: euicc.id, packageId: pkg?.id ?? null, kind: 'euiccPackageError', seqNumber: null, der, verified: v.accepted && v.verified });
   if (!v.accepted || !pkg || data.eimId !== deps.eim.eimId || pkg.status === 'answered') {
     deps.log.warn('signed package error not applied', { eid: euicc.eid, code, reason: v.accepted ? 'no matching open package' : v.reason });

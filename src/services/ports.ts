@@ -8,6 +8,7 @@ import type { GroupRepositories } from './group-ports.ts';
 import type { WebhookRepositories } from './webhook-ports.ts';
 import type { PoolRepositories } from './pool-ports.ts';
 import type { OrderRepositories } from './order-ports.ts';
+import type { PackageCycleRepositories } from './package-cycle-ports.ts';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
 
 export type NewEuicc = Pick<Euicc, 'eid'> & Partial<Pick<Euicc, 'tenantId' | 'curve' | 'verificationPolicy' | 'euiccCertificate' | 'eumCertificate' | 'tags' | 'attributes' | 'injectUrl'>>;
@@ -19,9 +20,15 @@ export type NewPackage = Pick<EimPackage, 'orderId' | 'euiccId' | 'kind' | 'eimT
 export type PackagePatch = Partial<Pick<EimPackage, 'status' | 'deliveryCount' | 'deliveredAt' | 'answeredAt'>>;
 export type NewNotification = Omit<NotificationRecord, 'id' | 'receivedAt' | 'forwardedAt' | 'status'>;
 
-export type PendingPackage = EimPackage & { orderStatus: OrderStatus; orderExpiresAt: Date | null };
+export type PendingPackage = EimPackage & {
+  orderStatus: OrderStatus;
+  orderExpiresAt: Date | null;
+  orderTenantId: string;
+  orderKind: Order['kind'];
+  orderActivationCodeId: number | null;
+};
 
-export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories, PoolRepositories, EventFeedRepositories, WebhookRepositories {
+export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories, PoolRepositories, EventFeedRepositories, WebhookRepositories, PackageCycleRepositories {
   findEuiccByEid(eid: string): Promise<Euicc | undefined>;
   findEuiccById(id: number): Promise<Euicc | undefined>;
   insertEuicc(values: NewEuicc): Promise<Euicc>;
@@ -54,7 +61,8 @@ export interface Repositories extends DownloadSessionRepositories, GroupReposito
   insertResult(values: ResultRecord): Promise<void>;
 
   listProfiles(euiccId: number): Promise<ProfileRecord[]>;
-  replaceProfiles(euiccId: number, profiles: Omit<ProfileRecord, 'updatedAt'>[]): Promise<void>;
+  /** Replaces the eUICC's inventory; returns the profiles it had before. */
+  replaceProfiles(euiccId: number, profiles: Omit<ProfileRecord, 'updatedAt'>[]): Promise<Pick<ProfileRecord, 'iccid' | 'state'>[]>;
   upsertProfile(profile: Omit<ProfileRecord, 'updatedAt'>): Promise<void>;
   deleteProfile(euiccId: number, iccid: string): Promise<void>;
 

@@ -10,6 +10,7 @@ import { webhookRepositories } from './webhooks.ts';
 import { poolRepositories } from './pools.ts';
 import { orderRepositories } from './order-queries.ts';
 import { downloadSessionRepositories } from './download-sessions.ts';
+import { packageCycleRepositories } from './package-cycle.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
 const OPEN_PACKAGE = ['queued', 'delivered'];
@@ -23,6 +24,7 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
     ...poolRepositories(q),
     ...euiccRepositories(q),
     ...orderRepositories(q, inTx),
+    ...packageCycleRepositories(q),
     async findEuiccByEid(eid) {
       const [row] = await q.select().from(euiccs).where(eq(euiccs.eid, eid)).limit(1);
       return row as Euicc | undefined;
@@ -91,13 +93,13 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
     async nextPackage(euiccId) {
       // The hot path of every poll: one indexed query (packages_euicc_status), usually returning nothing.
       const [row] = await q
-        .select({ p: packages, orderStatus: orders.status, orderExpiresAt: orders.expiresAt })
+        .select({ p: packages, orderStatus: orders.status, orderExpiresAt: orders.expiresAt, orderTenantId: orders.tenantId, orderKind: orders.kind, orderActivationCodeId: orders.activationCodeId })
         .from(packages)
         .innerJoin(orders, eq(orders.id, packages.orderId))
         .where(and(eq(packages.euiccId, euiccId), inArray(packages.status, OPEN_PACKAGE)))
         .orderBy(asc(packages.id))
         .limit(1);
-      return row ? ({ ...row.p, orderStatus: row.orderStatus, orderExpiresAt: row.orderExpiresAt } as PendingPackage) : undefined;
+      return row ? ({ ...row.p, orderStatus: row.orderStatus, orderExpiresAt: row.orderExpiresAt, orderTenantId: row.orderTenantId, orderKind: row.orderKind, orderActivationCodeId: row.orderActivationCodeId } as PendingPackage) : undefined;
     },
     async findPackageByTransactionId(eimTransactionId) {
       const [row] = await q.select().from(packages).where(eq(packages.eimTransactionId, eimTransactionId)).limit(1);
@@ -137,8 +139,9 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
       return (await q.select().from(profiles).where(eq(profiles.euiccId, euiccId)).orderBy(asc(profiles.iccid))) as ProfileRecord[];
     },
     async replaceProfiles(euiccId, list) {
-      await q.delete(profiles).where(eq(profiles.euiccId, euiccId));
+      const before = await q.delete(profiles).where(eq(profiles.euiccId, euiccId)).returning({ iccid: profiles.iccid, state: profiles.state });
       if (list.length) await q.insert(profiles).values(list);
+      return before as { iccid: string; state: 'enabled' | 'disabled' }[];
     },
     async upsertProfile(p) {
       const { euiccId, iccid, ...rest } = p;
