@@ -2,6 +2,7 @@
 // tenant-scoped, resuming from a cursor with the backlog then live events, no gap and no duplicate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../../src/services/api-keys.ts';
+import { usingPostgres } from '../support/database.ts';
 import { startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
 import { emitTest, openStream, startEventsApi, type EventsApi } from '../support/events.ts';
 
@@ -49,6 +50,71 @@ describe('event stream over WebSocket', () => {
     const ids = c.events().map((e) => e.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(c.messages.filter((m) => m.kind === 'live')).toHaveLength(1);
+    c.close();
+  });
+
+  // A stress run; the deterministic proof of the ordering rule is the held-transaction test below.
+  it('with concurrent writers committing out of id order, a stream and a polling REST client each get every event once, in id order', async () => {
+    const start = await eim.deps.store.lastEventId();
+    const c = await openStream(t.wsUrl(`?after=${start}`), { key: acme });
+    const polled: { id: number }[] = [];
+    let done = false;
+    const poller = (async () => {
+      let after = start;
+      while (!done || polled.length < 160) {
+        const r = await t.call('GET', `/api/v1/events?after=${after}&limit=50`, acme);
+        polled.push(...r.body.items);
+        after = r.body.next;
+        if (done && !r.body.hasMore && polled.length >= 160) break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    })();
+    // 8 writers, 20 transactions each; a random pause after the insert makes later ids commit first.
+    await Promise.all(
+      Array.from({ length: 8 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 20; i++)
+            await eim.deps.store.transaction(async (tx) => {
+              await emitTest(tx, 'acme', 'order.done', w * 100 + i);
+              await new Promise((res) => setTimeout(res, Math.random() * 40));
+            });
+        })(),
+      ),
+    );
+    done = true;
+    await c.waitFor(() => c.events().length >= 160, 10_000);
+    await poller;
+    await new Promise((res) => setTimeout(res, 100));
+    for (const got of [c.events(), polled]) {
+      const ids = got.map((e) => e.id);
+      expect(ids).toHaveLength(160);
+      expect(new Set(ids).size).toBe(160);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    }
+    c.close();
+  }, 30_000);
+
+  it.skipIf(!usingPostgres)('holds back a live event while an earlier one is still being committed, then sends both in order (PostgreSQL)', async () => {
+    const start = await eim.deps.store.lastEventId();
+    const c = await openStream(t.wsUrl(`?after=${start}`), { key: acme });
+    await c.waitFor((m) => m.some((x) => x.kind === 'live'));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const insertedP = new Promise<void>((r) => (inserted = r));
+    const a = eim.deps.store.transaction(async (tx) => {
+      await emitTest(tx, 'acme', 'order.done', 1);
+      inserted();
+      await gate;
+    });
+    await insertedP;
+    await emitTest(eim.deps.store, 'acme', 'order.done', 2);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(c.events()).toEqual([]);
+    release();
+    await a;
+    await c.waitFor(() => c.events().length >= 2);
+    expect(ns(c.events())).toEqual([1, 2]);
     c.close();
   });
 
