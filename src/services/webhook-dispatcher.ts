@@ -122,7 +122,7 @@ export class WebhookDispatcher {
   private async round(): Promise<void> {
     await this.feed.pump();
     const through = this.feed.horizon.current;
-    // Nothing new since a complete enqueue: skip it (another instance may enqueue; claims still run).
+    // Nothing new since a complete enqueue: skip it (the timer forces one every pollMs; claims always run).
     if (through !== this.enqueuedThrough) this.enqueuedThrough = (await this.enqueue(through)) ? through : undefined;
     const free = this.o.concurrency - this.inFlight.size;
     if (!this.running || free <= 0) return;
@@ -132,9 +132,9 @@ export class WebhookDispatcher {
       const p: Promise<void> = this.attempt(d)
         .catch((e: unknown) => this.options.log?.error('webhooks: recording a delivery failed', { deliveryId: d.id, error: String(e) }))
         .finally(() => {
-        this.inFlight.delete(p);
-        this.kick();
-      });
+          this.inFlight.delete(p);
+          this.kick();
+        });
       this.inFlight.add(p);
     }
   }
@@ -202,7 +202,7 @@ export class WebhookDispatcher {
     if (recent.length < n || recent.some((s) => s !== 'failed')) return;
     await this.store.transaction(async (tx) => {
       if (!(await tx.disableWebhook(d.webhook.id))) return;
-      await emit(tx, d.event.tenantId, 'webhook.disabled', { type: 'webhook', id: d.webhook.id }, { webhookId: d.webhook.id, url: d.webhook.url, reason: `the last ${n} deliveries failed` });
+      await emit(tx, d.event.tenantId, 'webhook.disabled', { type: 'webhook', id: d.webhook.id }, { webhookId: d.webhook.id, reason: `the last ${n} deliveries failed` });
     });
     this.options.log?.warn('webhooks: disabled after persistent failures', { webhookId: d.webhook.id, failures: n });
   }
