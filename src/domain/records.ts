@@ -12,6 +12,9 @@ export interface Euicc {
   verificationPolicy: VerificationPolicy;
   euiccCertificate: Uint8Array | null;
   eumCertificate: Uint8Array | null;
+  /** The certificate's public key (SPKI) once its chain validated, and what it was validated with (see euicc-keys). */
+  euiccPublicKey?: Uint8Array | null;
+  euiccKeyCheck?: Uint8Array | null;
   ipaCapabilities: unknown;
   /** The IPA's TransferEimPackage endpoint (inject mode, SGP.32 v1.2 §6.3.3.1), when it has one. */
   injectUrl: string | null;

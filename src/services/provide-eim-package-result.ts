@@ -7,7 +7,7 @@ import type { EimPackage, Euicc } from '../domain/records.ts';
 import { toHex } from '../lib/bytes.ts';
 import type { ServiceDeps } from './deps.ts';
 import { emit, updateOrder } from './events.ts';
-import { checkEuiccCertificate } from './euicc-keys.ts';
+import { checkEuiccCertificate, euiccKeyPatch } from './euicc-keys.ts';
 import { certificateDer, takeNotification, type NotificationIntake } from './notifications.ts';
 import { applyInventory, takePackageResult } from './package-results.ts';
 import type { PollBook } from './poll-book.ts';
@@ -102,11 +102,12 @@ async function takeIpaEuiccData(deps: ServiceDeps, euicc: Euicc, response: S.Ipa
     if (check.ok) {
       const tenantId = euicc.tenantId;
       const eid = euicc.eid;
+      const learned = { euiccCertificate: euiccCert, eumCertificate: eumCert, ...euiccKeyPatch(deps, euiccCert, eumCert, check.publicKey) };
       await deps.store.transaction(async (tx) => {
-        await tx.updateEuicc(euicc!.id, { euiccCertificate: euiccCert, eumCertificate: eumCert });
+        await tx.updateEuicc(euicc!.id, learned);
         await emit(tx, tenantId, 'euicc.certificatesLearned', { type: 'euicc', id: eid }, { eid });
       });
-      euicc = { ...euicc, euiccCertificate: euiccCert, eumCertificate: eumCert };
+      euicc = { ...euicc, ...learned };
       outcome.certificates = 'accepted';
     } else {
       deps.log.warn('eUICC certificate from IpaEuiccData rejected', { eid: euicc.eid, code: check.code });

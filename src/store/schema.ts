@@ -27,6 +27,10 @@ export const euiccs = pgTable(
     verificationPolicy: text('verification_policy').notNull().default('enforce'),
     euiccCertificate: bytea('euicc_certificate'),
     eumCertificate: bytea('eum_certificate'),
+    /** SPKI of the eUICC certificate's key, kept once the chain validated (drizzle/0006). */
+    euiccPublicKey: bytea('euicc_public_key'),
+    /** SHA-256 binding euiccPublicKey to the certificates and trust anchors it was validated with. */
+    euiccKeyCheck: bytea('euicc_key_check'),
     ipaCapabilities: jsonb('ipa_capabilities'),
     /** Where the IPA listens for TransferEimPackage (inject mode), when it offers one. */
     injectUrl: text('inject_url'),
