@@ -157,9 +157,17 @@ export function parseCertificate(input: Uint8Array): ParsedCertificate {
 }
 
 /** The certificate's public key; a key on another curve is ERR_CERT_CURVE. */
+// A parsed certificate is never changed: its key is imported once (chain validation asks for the same CI
+// and EUM keys again and again).
+const publicKeys = new WeakMap<ParsedCertificate, EcPublicKey>();
+
 export function certificatePublicKey(cert: ParsedCertificate): EcPublicKey {
+  const known = publicKeys.get(cert);
+  if (known) return known;
   try {
-    return importPublicKey(cert.spki);
+    const key = importPublicKey(cert.spki);
+    publicKeys.set(cert, key);
+    return key;
   } catch (err) {
     if (err instanceof CryptoError) throw new CertificateError('ERR_CERT_CURVE', err.message, cert.subjectText);
     throw err;

@@ -106,6 +106,13 @@ function checkConstraints(c: ParsedCertificate, role: CertificateRole): void {
   }
 }
 
+/**
+ * Signatures already verified, per parsed certificate and issuer: a signature over fixed bytes with a fixed
+ * key verifies the same way every time, so the CI's and an EUM's signatures (shared by every eUICC
+ * certificate below them) are verified once per process. Every other check still runs on every validation.
+ */
+const verifiedBy = new WeakMap<ParsedCertificate, WeakSet<ParsedCertificate>>();
+
 function checkSignedBy(c: ParsedCertificate, role: CertificateRole, issuer: ParsedCertificate): void {
   if (!bytesEqual(c.issuerDer, issuer.subjectDer)) throw new CertificateError('ERR_CERT_ISSUER', `issuer name differs from ${issuer.subjectText}`, describe(c, role));
   if (c !== issuer && c.authorityKeyIdentifier && issuer.subjectKeyIdentifier && !bytesEqual(c.authorityKeyIdentifier, issuer.subjectKeyIdentifier)) {
@@ -118,7 +125,11 @@ function checkSignedBy(c: ParsedCertificate, role: CertificateRole, issuer: Pars
     if (!(err instanceof CryptoError)) throw err;
     throw new CertificateError('ERR_CERT_SIGNATURE', `malformed signature: ${err.message}`, describe(c, role));
   }
+  if (verifiedBy.get(c)?.has(issuer)) return;
   if (!ecdsaVerify(certificatePublicKey(issuer), c.tbs, raw)) throw new CertificateError('ERR_CERT_SIGNATURE', `signature does not verify with the key of ${issuer.subjectText}`, describe(c, role));
+  let issuers = verifiedBy.get(c);
+  if (!issuers) verifiedBy.set(c, (issuers = new WeakSet()));
+  issuers.add(issuer);
 }
 
 /** The 32-digit EID in a CERT.EUICC subject serialNumber, with valid check digits (mod 97 = 1, as for an E.118 EID). */

@@ -10,16 +10,31 @@ import { validateCertificatePath } from '../crypto/certificates.ts';
 import { importPublicKey, sha256, type EcPublicKey } from '../crypto/engine.ts';
 import { CertificateError, CryptoError } from '../crypto/errors.ts';
 import type { Euicc } from '../domain/records.ts';
-import { bytesEqual } from '../lib/bytes.ts';
+import { bytesEqual, toHex } from '../lib/bytes.ts';
 import type { ServiceDeps } from './deps.ts';
 
 export type CertificateCheck = { ok: true; publicKey: EcPublicKey } | { ok: false; code: string; message: string };
+
+// EUM certificates parsed once: a fleet has a handful, shared by thousands of eUICCs (and the crypto layer
+// verifies a parsed certificate's signature once).
+const eums = new Map<string, ParsedCertificate>();
+
+function parsedEum(der: Uint8Array): ParsedCertificate {
+  const key = toHex(sha256(der));
+  let parsed = eums.get(key);
+  if (!parsed) {
+    parsed = parseCertificate(der);
+    if (eums.size >= 1000) eums.clear();
+    eums.set(key, parsed);
+  }
+  return parsed;
+}
 
 /** Validates an eUICC certificate (and its EUM certificate) for `eid`. */
 export async function checkEuiccCertificate(deps: ServiceDeps, eid: string, euiccCert: Uint8Array, eumCert: Uint8Array | null): Promise<CertificateCheck> {
   try {
     const leaf = parseCertificate(euiccCert);
-    const intermediates: ParsedCertificate[] = eumCert ? [parseCertificate(eumCert)] : [];
+    const intermediates: ParsedCertificate[] = eumCert ? [parsedEum(eumCert)] : [];
     const path = await validateCertificatePath(leaf, 'euicc', { trustAnchors: deps.trustAnchors, intermediates, time: deps.now() });
     if (path.eid && path.eid !== eid) return { ok: false, code: 'ERR_CERT_EID', message: `the certificate is for EID ${path.eid}, not ${eid}` };
     return { ok: true, publicKey: certificatePublicKey(leaf) };
