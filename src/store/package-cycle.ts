@@ -3,15 +3,30 @@
 // round trip and one atomic statement, alone or inside a transaction. An order's previous status is read
 // FOR UPDATE inside the statement, so the event is written exactly when the status really changes, also
 // when two eIM instances race.
+import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { OrderChange, PackageCycleRepositories, ResultContext } from '../services/package-cycle-ports.ts';
 import type { Queryable } from './database.ts';
 
 type Row = Record<string, unknown>;
 type Pkg = NonNullable<ResultContext['pkg']>;
 
+const dialect = new PgDialect();
+const names = new Map<string, string>();
+
+/**
+ * Runs a hot statement as a named prepared statement: PostgreSQL parses and plans it once per connection
+ * instead of on every call. The name follows the text (a statement's variants get their own names).
+ */
 async function rows(q: Queryable, query: SQL): Promise<Row[]> {
-  const r = (await q.execute(query)) as unknown as { rows: Row[] };
+  const compiled = dialect.sqlToQuery(query);
+  let name = names.get(compiled.sql);
+  if (!name) {
+    name = `eim_cycle_${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 16)}`;
+    if (names.size < 1000) names.set(compiled.sql, name);
+  }
+  const r = (await q._.session.prepareQuery(compiled, undefined, name, false).execute()) as unknown as { rows: Row[] };
   return r.rows;
 }
 
