@@ -1,16 +1,20 @@
-// Use case: one order for every member of a group (a bulk order). Members are taken page by page and
-// each page is written in one bounded transaction; a member that cannot take the order (no association
-// with this eIM, counter exhausted, no signing key for its curve) is reported, never fatal.
-import { randomBytes } from '../crypto/engine.ts';
+// Use case: one order for every member of a group (a bulk order). Members are read by keyset pages and
+// each page is written as one batch in one transaction (src/services/fan-out.ts: set-based, thousands of
+// members per transaction); two batches are in flight, so one signs while the database writes the other.
+// A member that cannot take the order (no association with this eIM, counter exhausted, no signing key
+// for its curve) is reported, never fatal. The progress (bulk_orders) is committed with each batch, so
+// GET /bulk-orders/:bulkId shows it while the bulk order runs, from any eIM instance.
 import { DomainError, invalid } from '../domain/errors.ts';
-import { parseOrderRequest, type OrderRequest } from '../domain/operations.ts';
-import type { Association, Euicc } from '../domain/records.ts';
-import { toHex } from '../lib/bytes.ts';
+import { parseOrderRequest } from '../domain/operations.ts';
+import type { GroupRecord } from '../domain/records.ts';
 import { queueOrder } from './create-order.ts';
 import type { ServiceDeps } from './deps.ts';
 import { emit } from './events.ts';
-import { groupMembers, requireGroup } from './groups.ts';
-import { MAX_COUNTER_VALUE } from './package-builder.ts';
+import { cannotSign, fanOutBatch, fanOutPlan, uuid, type BulkFailure, type FanOutPlan } from './fan-out.ts';
+import type { FanOutMember } from './fan-out-ports.ts';
+import { requireGroup } from './groups.ts';
+
+export type { BulkFailure };
 
 export interface BulkOrderInput {
   groupId: string;
@@ -18,105 +22,167 @@ export interface BulkOrderInput {
   expiresAt?: Date;
 }
 
-export interface BulkFailure {
-  eid: string;
-  code: string;
-  message: string;
-}
-
 export interface BulkOrderReport {
   bulkId: string;
   groupId: string;
+  /** running while batches are being written; done when every member has been handled. */
+  status: 'running' | 'done' | 'failed';
   created: number;
   failed: number;
   /** The first MAX_FAILURES_LISTED failures; `failed` counts them all. */
   failures: BulkFailure[];
 }
 
-/** Members per transaction: bounded, so a large group never holds one long transaction. */
-export const BULK_PAGE = 200;
+export interface BulkOrderJob {
+  bulkId: string;
+  /** Resolves with the final report once every member has been handled. */
+  done: Promise<BulkOrderReport>;
+  /** The report so far (committed batches). */
+  progress(): BulkOrderReport;
+}
+
+/** Members per batch (one transaction each): large enough for set-based writes, small enough to bound memory and lock time. */
+export const BULK_BATCH = 2000;
+/** Batches in flight: one is signed in this process while the database writes the other. */
+const IN_FLIGHT = 2;
 export const MAX_FAILURES_LISTED = 1000;
 
-export async function createBulkOrder(deps: ServiceDeps, tenantId: string, input: BulkOrderInput, pageSize = BULK_PAGE): Promise<BulkOrderReport> {
+/** Runs a bulk order to the end and answers its report. */
+export async function createBulkOrder(deps: ServiceDeps, tenantId: string, input: BulkOrderInput, batchSize = BULK_BATCH): Promise<BulkOrderReport> {
+  return (await startBulkOrder(deps, tenantId, input, batchSize)).done;
+}
+
+/** Validates and records the bulk order, then runs it; errors in the request are thrown before anything is written. */
+export async function startBulkOrder(deps: ServiceDeps, tenantId: string, input: BulkOrderInput, batchSize = BULK_BATCH): Promise<BulkOrderJob> {
   const request = parseOrderRequest(input.request);
   if (input.expiresAt && input.expiresAt.getTime() <= deps.now().getTime()) throw invalid('expiresAt', 'must be in the future');
   const expiresAt = input.expiresAt ?? new Date(deps.now().getTime() + deps.defaultOrderTtlMs);
   const group = await requireGroup(deps, tenantId, input.groupId);
-  const report: BulkOrderReport = { bulkId: uuid(), groupId: group.id, created: 0, failed: 0, failures: [] };
-  const fail = (f: BulkFailure) => {
-    report.failed++;
-    if (report.failures.length < MAX_FAILURES_LISTED) report.failures.push(f);
+  const report: BulkOrderReport = { bulkId: uuid(), groupId: group.id, status: 'running', created: 0, failed: 0, failures: [] };
+  await deps.store.insertBulkOrder({ id: report.bulkId, tenantId, groupId: group.id, kind: request.kind });
+  const plan = fanOutPlan(deps, tenantId, request, expiresAt, report.bulkId);
+  const done = run(deps, group, plan, report, batchSize).then(
+    async () => {
+      await deps.store.transaction(async (tx) => {
+        await tx.finishBulkOrder(report.bulkId, 'done');
+        await emit(tx, tenantId, 'bulkOrder.created', { type: 'bulkOrder', id: report.bulkId }, { bulkId: report.bulkId, groupId: group.id, kind: request.kind, created: report.created, failed: report.failed });
+      });
+      report.status = 'done';
+      return { ...report, failures: [...report.failures] };
+    },
+    async (err: unknown) => {
+      report.status = 'failed';
+      deps.log.error('bulk order failed', { bulkId: report.bulkId, created: report.created, error: String(err) });
+      await deps.store.finishBulkOrder(report.bulkId, 'failed').catch(() => {});
+      throw err;
+    },
+  );
+  return { bulkId: report.bulkId, done, progress: () => ({ ...report, failures: [...report.failures] }) };
+}
+
+/** Keyset pages of members, each written as one batch, IN_FLIGHT batches at a time. */
+async function run(deps: ServiceDeps, group: GroupRecord, plan: FanOutPlan, report: BulkOrderReport, batchSize: number): Promise<void> {
+  const inFlight: Promise<void>[] = [];
+  // Failures are listed in member order whatever order the batches commit in.
+  const listed: BulkFailure[][] = [];
+  let listedCount = 0;
+  const record = (index: number, created: number, failures: BulkFailure[]): void => {
+    report.created += created;
+    report.failed += failures.length;
+    listed[index] = failures;
+    report.failures = listed.flat().slice(0, MAX_FAILURES_LISTED);
   };
+  /** The failures a batch adds to the stored list (MAX_FAILURES_LISTED in all). */
+  const toList = (failures: BulkFailure[]): BulkFailure[] => {
+    const room = Math.max(0, MAX_FAILURES_LISTED - listedCount);
+    listedCount += Math.min(room, failures.length);
+    return failures.slice(0, room);
+  };
+  let index = 0;
   for (let after = 0; ; ) {
-    const members = await groupMembers(deps, group, after, pageSize);
-    const page = members.filter((e) => e.tenantId === tenantId);
-    if (page.length) await orderPage(deps, tenantId, page, request, expiresAt, report.bulkId, report, fail);
-    if (members.length < pageSize) break;
+    const members = (await deps.store.fanOutMembers(group, after, batchSize)).filter((m) => m.tenantId === plan.tenantId);
+    if (members.length) {
+      const i = index++;
+      inFlight.push(batch(deps, plan, members, toList).then((r) => record(i, r.created, r.failures)));
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+    }
+    if (members.length < batchSize) break;
     after = members[members.length - 1]!.id;
   }
-  await deps.store.transaction((tx) =>
-    emit(tx, tenantId, 'bulkOrder.created', { type: 'bulkOrder', id: report.bulkId }, { bulkId: report.bulkId, groupId: group.id, kind: request.kind, created: report.created, failed: report.failed }),
-  );
-  return report;
+  await Promise.all(inFlight);
 }
 
-async function orderPage(deps: ServiceDeps, tenantId: string, page: Euicc[], request: OrderRequest, expiresAt: Date, bulkId: string, report: BulkOrderReport, fail: (f: BulkFailure) => void): Promise<void> {
-  const signed = request.kind === 'psmo' || request.kind === 'eco';
-  const failures: BulkFailure[] = [];
-  let created = 0;
+/** One batch in one transaction, its progress committed with it; an unforeseen failure redoes it member by member. */
+async function batch(deps: ServiceDeps, plan: FanOutPlan, members: FanOutMember[], toList: (f: BulkFailure[]) => BulkFailure[]): Promise<{ created: number; failures: BulkFailure[] }> {
   try {
-    await deps.store.transaction(async (tx) => {
-      const associations = signed ? new Map((await tx.associationsOf(page.map((e) => e.id), deps.eim.eimId)).map((a) => [a.euiccId, a])) : undefined;
-      for (const euicc of page) {
-        const problem = associations ? cannotSign(deps, euicc, associations.get(euicc.id)) : undefined;
-        if (problem) failures.push(problem);
-        else {
-          await queueOrder(deps, tx, euicc, request, tenantId, expiresAt, { bulkId });
-          created++;
-        }
-      }
+    return await deps.store.transaction(async (tx) => {
+      const r = await fanOutBatch(deps, tx, plan, members);
+      // Last statement of the batch: the progress row is the one lock that batches share.
+      await tx.addBulkProgress(plan.bulkId, r.created, r.failures.length, toList(r.failures));
+      return r;
     });
   } catch (err) {
-    // An unforeseen failure of one member must not sink the page: redo it one member per transaction.
-    deps.log.warn('bulk order page failed; retrying member by member', { bulkId, error: String(err) });
-    failures.length = 0;
-    created = 0;
-    for (const euicc of page) {
-      try {
-        await deps.store.transaction((tx) => queueOrder(deps, tx, euicc, request, tenantId, expiresAt, { bulkId }));
-        created++;
-      } catch (e) {
-        failures.push(e instanceof DomainError ? { eid: euicc.eid, code: e.code, message: e.message } : { eid: euicc.eid, code: 'ERR_INTERNAL', message: 'internal error' });
-        if (!(e instanceof DomainError)) deps.log.error('bulk order: member failed', { bulkId, eid: euicc.eid, error: String(e) });
-      }
+    // An unforeseen failure of one member must not sink the batch: redo it one member per transaction.
+    deps.log.warn('bulk order batch failed; retrying member by member', { bulkId: plan.bulkId, members: members.length, error: String(err) });
+    return memberByMember(deps, plan, members, toList);
+  }
+}
+
+async function memberByMember(deps: ServiceDeps, plan: FanOutPlan, members: FanOutMember[], toList: (f: BulkFailure[]) => BulkFailure[]): Promise<{ created: number; failures: BulkFailure[] }> {
+  const failures: BulkFailure[] = [];
+  let created = 0;
+  for (const m of members) {
+    try {
+      await deps.store.transaction(async (tx) => {
+        const euicc = await tx.findEuiccById(m.id);
+        if (!euicc) throw new DomainError('ERR_NOT_FOUND', `no eUICC ${m.eid}`, 'eid');
+        if (plan.encodeSigned) {
+          const problem = cannotSign(deps, m, await tx.lockAssociation(m.id, deps.eim.eimId));
+          if (problem) throw new DomainError(problem.code as 'ERR_NO_ASSOCIATION', problem.message, 'eid');
+        }
+        await queueOrder(deps, tx, euicc, plan.request, plan.tenantId, plan.expiresAt, { bulkId: plan.bulkId });
+        await tx.addBulkProgress(plan.bulkId, 1, 0, []);
+      });
+      created++;
+    } catch (e) {
+      const f = e instanceof DomainError ? { eid: m.eid, code: e.code, message: e.message } : { eid: m.eid, code: 'ERR_INTERNAL', message: 'internal error' };
+      if (!(e instanceof DomainError)) deps.log.error('bulk order: member failed', { bulkId: plan.bulkId, eid: m.eid, error: String(e) });
+      failures.push(f);
+      await deps.store.addBulkProgress(plan.bulkId, 0, 1, toList([f])).catch(() => {});
     }
   }
-  report.created += created;
-  failures.forEach(fail);
+  return { created, failures };
 }
 
-/** Why a signed package (PSMO, eCO) cannot be built for this member, checked before writing anything. */
-function cannotSign(deps: ServiceDeps, euicc: Euicc, association: Association | undefined): BulkFailure | undefined {
-  if (!association) return { eid: euicc.eid, code: 'ERR_NO_ASSOCIATION', message: `eUICC ${euicc.eid} is not associated with eIM ${deps.eim.eimId}` };
-  // SGP.32 v1.2 §3.2: counterValue stays at or below 0x7FFFFF.
-  if (association.counterValue + 1 > MAX_COUNTER_VALUE) return { eid: euicc.eid, code: 'ERR_COUNTER_EXHAUSTED', message: `the counter for eUICC ${euicc.eid} is exhausted` };
-  if (!deps.eim.signers[euicc.curve]) return { eid: euicc.eid, code: 'ERR_VALIDATION', message: `this eIM has no ${euicc.curve} signing key` };
-  return undefined;
+export interface BulkOrderStatus {
+  bulkId: string;
+  groupId?: string;
+  status: 'running' | 'done' | 'failed';
+  created: number;
+  failed: number;
+  failures: BulkFailure[];
+  createdAt?: Date;
+  updatedAt?: Date;
+  finishedAt?: Date | null;
+  /** Orders counted by status; once the bulk order is no longer running (a count over all its orders). */
+  total?: number;
+  byStatus?: Record<string, number>;
 }
 
-/** A random (version 4) UUID for the bulk order. */
-function uuid(): string {
-  const b = randomBytes(16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = toHex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/** How the orders of a bulk order stand, by status; ERR_NOT_FOUND when the tenant has no such bulk order. */
-export async function bulkOrderStatus(deps: ServiceDeps, tenantId: string, bulkId: string): Promise<{ bulkId: string; total: number; byStatus: Record<string, number> }> {
-  const byStatus = await deps.store.countBulkOrders(tenantId, bulkId);
-  const total = Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0);
-  if (total === 0) throw new DomainError('ERR_NOT_FOUND', `no bulk order ${bulkId}`, 'bulkId');
-  return { bulkId, total, byStatus: byStatus as Record<string, number> };
+/** How a bulk order stands: its progress while running, then its orders by status; ERR_NOT_FOUND when the tenant has no such bulk order. */
+export async function bulkOrderStatus(deps: ServiceDeps, tenantId: string, bulkId: string): Promise<BulkOrderStatus> {
+  const job = await deps.store.findBulkOrder(tenantId, bulkId);
+  const counts = async () => {
+    const byStatus = (await deps.store.countBulkOrders(tenantId, bulkId)) as Record<string, number>;
+    return { total: Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0), byStatus };
+  };
+  if (!job) {
+    // A bulk order written before bulk_orders existed: its orders are all there is.
+    const c = await counts();
+    if (c.total === 0) throw new DomainError('ERR_NOT_FOUND', `no bulk order ${bulkId}`, 'bulkId');
+    return { bulkId, status: 'done', created: c.total, failed: 0, failures: [], ...c };
+  }
+  const base = { bulkId, groupId: job.groupId, status: job.status, created: job.created, failed: job.failed, failures: job.failures, createdAt: job.createdAt, updatedAt: job.updatedAt, finishedAt: job.finishedAt };
+  // Counting a million orders by status takes a while: not on every progress poll.
+  return job.status === 'running' ? base : { ...base, ...(await counts()) };
 }

@@ -42,6 +42,9 @@ export async function createOrder(deps: ServiceDeps, input: CreateOrderInput): P
  */
 async function certificatesFirst(deps: ServiceDeps, tx: Repositories, euicc: Euicc, request: OrderRequest, tenantId: string, expiresAt: Date | null): Promise<void> {
   if ((request.kind !== 'psmo' && request.kind !== 'eco') || euicc.euiccCertificate || euicc.verificationPolicy !== 'enforce') return;
+  // The association lock first (signedPackage takes it anyway): a concurrent order for this eUICC (single or
+  // a bulk order's batch, which checks under the same lock) has then committed its certificate request.
+  await tx.lockAssociation(euicc.id, deps.eim.eimId);
   const pending = await tx.listOrders(euicc.id, ['queued', 'delivered']);
   if (pending.some((o) => o.kind === 'euiccData' && (o.request as Extract<OrderRequest, { kind: 'euiccData' }>).tags.includes('a6'))) return;
   await queueOrder(deps, tx, euicc, { kind: 'euiccData', tags: CERTIFICATE_TAGS }, tenantId, expiresAt);

@@ -9,6 +9,7 @@ import type { WebhookRepositories } from './webhook-ports.ts';
 import type { PoolRepositories } from './pool-ports.ts';
 import type { OrderRepositories } from './order-ports.ts';
 import type { PackageCycleRepositories } from './package-cycle-ports.ts';
+import type { FanOutRepositories } from './fan-out-ports.ts';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, OrderStatus, PackageStatus, ProfileRecord, ResultRecord } from '../domain/records.ts';
 
 export type NewEuicc = Pick<Euicc, 'eid'> & Partial<Pick<Euicc, 'tenantId' | 'curve' | 'verificationPolicy' | 'euiccCertificate' | 'eumCertificate' | 'tags' | 'attributes' | 'injectUrl'>>;
@@ -28,7 +29,7 @@ export type PendingPackage = EimPackage & {
   orderActivationCodeId: number | null;
 };
 
-export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories, PoolRepositories, EventFeedRepositories, WebhookRepositories, PackageCycleRepositories {
+export interface Repositories extends DownloadSessionRepositories, GroupRepositories, EuiccRepositories, OrderRepositories, FanOutRepositories, PoolRepositories, EventFeedRepositories, WebhookRepositories, PackageCycleRepositories {
   findEuiccByEid(eid: string): Promise<Euicc | undefined>;
   findEuiccById(id: number): Promise<Euicc | undefined>;
   insertEuicc(values: NewEuicc): Promise<Euicc>;

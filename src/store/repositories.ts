@@ -11,6 +11,7 @@ import { poolRepositories } from './pools.ts';
 import { orderRepositories } from './order-queries.ts';
 import { downloadSessionRepositories } from './download-sessions.ts';
 import { packageCycleRepositories } from './package-cycle.ts';
+import { fanOutRepositories } from './fan-out.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
 const OPEN_PACKAGE = ['queued', 'delivered'];
@@ -25,6 +26,7 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
     ...euiccRepositories(q),
     ...orderRepositories(q, inTx),
     ...packageCycleRepositories(q),
+    ...fanOutRepositories(q, inTx),
     async findEuiccByEid(eid) {
       const [row] = await q.select().from(euiccs).where(eq(euiccs.eid, eid)).limit(1);
       return row as Euicc | undefined;

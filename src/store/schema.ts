@@ -383,3 +383,24 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [uniqueIndex('webhook_deliveries_pair').on(t.webhookId, t.eventId), index('webhook_deliveries_due').on(t.status, t.nextAttemptAt)],
 );
+
+/** A bulk order for a group (one order per member), run in batches: its progress, committed with each batch. */
+export const bulkOrders = pgTable(
+  'bulk_orders',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    groupId: uuid('group_id').notNull(),
+    kind: text('kind').notNull(),
+    /** running -> done | failed */
+    status: text('status').notNull().default('running'),
+    created: integer('created').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    /** The first failures (eid, code, message), at most 1000 kept. */
+    failures: jsonb('failures').notNull().default(sql`'[]'::jsonb`),
+    createdAt: created(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('bulk_orders_tenant').on(t.tenantId, t.createdAt)],
+);

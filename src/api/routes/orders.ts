@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { invalid } from '../../domain/errors.ts';
 import type { OrderStatus } from '../../domain/records.ts';
-import { bulkOrderStatus, createBulkOrder } from '../../services/bulk-order.ts';
+import { bulkOrderStatus, startBulkOrder, type BulkOrderReport } from '../../services/bulk-order.ts';
 import { cancelOrder } from '../../services/cancel-order.ts';
 import { createOrder } from '../../services/create-order.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
@@ -19,13 +19,32 @@ const ExpiresAt = z.iso.datetime({ offset: true }).optional().describe('when the
 const CreateOrder = orderRequestBody({ eid: EidIn, expiresAt: ExpiresAt });
 const CreateBulkOrder = orderRequestBody({ groupId: z.uuid(), expiresAt: ExpiresAt });
 
+const Failures = z.array(z.object({ eid: z.string(), code: z.string(), message: z.string() })).describe('members that got no order, and why (at most 1000 listed)');
+const BulkStatus = z.enum(['running', 'done', 'failed']).describe('running: batches are still being written (see GET /bulk-orders/{bulkId}); done: every member handled');
 const BulkReport = z.object({
   bulkId: z.uuid(),
   groupId: z.uuid(),
+  status: BulkStatus,
+  created: z.number().describe('orders queued so far'),
+  failed: z.number(),
+  failures: Failures,
+});
+const BulkProgress = z.object({
+  bulkId: z.uuid(),
+  groupId: z.uuid().optional(),
+  status: BulkStatus,
   created: z.number(),
   failed: z.number(),
-  failures: z.array(z.object({ eid: z.string(), code: z.string(), message: z.string() })).describe('members that got no order, and why (at most 1000 listed)'),
+  failures: Failures,
+  createdAt: z.iso.datetime().optional(),
+  updatedAt: z.iso.datetime().optional().describe('when the last batch committed'),
+  finishedAt: z.iso.datetime().nullable().optional(),
+  total: z.number().optional().describe('orders of the bulk order, once it is no longer running'),
+  byStatus: z.record(z.string(), z.number()).optional().describe('its orders counted by status, once it is no longer running'),
 });
+
+/** How long POST /bulk-orders waits for the bulk order to finish before answering 202 and letting it run on. */
+const BULK_SYNC_WAIT_MS = 10_000;
 
 const ListQuery = PageQuery.extend({
   eid: EidIn.optional(),
@@ -79,10 +98,19 @@ export function orderRoutes(deps: ServiceDeps): RouteSpec[] {
       status: 201,
       body: CreateBulkOrder,
       response: BulkReport,
-      handler: async ({ body, auth }) => {
+      handler: async ({ body, auth, res }) => {
         const { request, own } = splitBody(body, ['groupId', 'expiresAt'] as const);
         const expiresAt = future(own.expiresAt);
-        return inBody(() => createBulkOrder(deps, auth.tenantId, { groupId: own.groupId as string, request, ...(expiresAt ? { expiresAt } : {}) }));
+        const job = await inBody(() => startBulkOrder(deps, auth.tenantId, { groupId: own.groupId as string, request, ...(expiresAt ? { expiresAt } : {}) }));
+        // A large group takes longer than an HTTP request should: after BULK_SYNC_WAIT_MS the bulk order runs
+        // on and the answer is 202 with the progress so far (201 with the full report when it finished).
+        let timer: NodeJS.Timeout | undefined;
+        const finished = await Promise.race([job.done, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), BULK_SYNC_WAIT_MS)))]).finally(() => clearTimeout(timer));
+        if (finished) return finished;
+        job.done.catch(() => {}); // logged by the service; the bulk order's status says failed
+        const progress: BulkOrderReport = job.progress();
+        res.status(202).json(BulkReport.parse(progress));
+        return progress;
       },
     }),
     route({
@@ -93,8 +121,11 @@ export function orderRoutes(deps: ServiceDeps): RouteSpec[] {
       tag: 'Orders',
       role: 'viewer',
       params: z.object({ bulkId: z.uuid() }),
-      response: z.object({ bulkId: z.uuid(), total: z.number(), byStatus: z.record(z.string(), z.number()) }),
-      handler: ({ params, auth }) => bulkOrderStatus(deps, auth.tenantId, params.bulkId),
+      response: BulkProgress,
+      handler: async ({ params, auth }) => {
+        const s = await bulkOrderStatus(deps, auth.tenantId, params.bulkId);
+        return { ...s, createdAt: s.createdAt?.toISOString(), updatedAt: s.updatedAt?.toISOString(), finishedAt: s.finishedAt === undefined ? undefined : (s.finishedAt?.toISOString() ?? null) };
+      },
     }),
     route({
       method: 'get',
