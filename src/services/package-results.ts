@@ -96,7 +96,8 @@ async function takeSignedResult(deps: ServiceDeps, euicc: Euicc, signed: S.Euicc
     error: ok ? null : { code: 'ERR_OPERATION_FAILED', message: failureMessage(outcomes), details: outcomes.filter((o) => !o.ok) },
   } as const;
   const rolledBack = data.euiccResult.some((r) => 'rollbackResult' in r);
-  const inventoryStale = rolledBack ? true : changes.some((c) => c.kind === 'replace') ? false : undefined;
+  // A fresh full inventory clears the stale mark, even after a rollback; a rollback alone sets it.
+  const inventoryStale = changes.some((c) => c.kind === 'replace') ? false : rolledBack ? true : undefined;
   const answered = { id: euicc.id, lastSeqNumber: seq, ...(inventoryStale !== undefined ? { inventoryStale } : {}) };
   // The result, the package, the order, its event and the eUICC's seqNumber in one statement; the
   // inventory it changes (when it changes one) in the same transaction.
