@@ -46,6 +46,7 @@ export const BULK_BATCH = 2000;
 /** Batches in flight: one is signed in this process while the database writes the other. */
 const IN_FLIGHT = 2;
 export const MAX_FAILURES_LISTED = 1000;
+const MAX_INTERNAL_IN_A_ROW = 10;
 
 /** Runs a bulk order to the end and answers its report. */
 export async function createBulkOrder(deps: ServiceDeps, tenantId: string, input: BulkOrderInput, batchSize = BULK_BATCH): Promise<BulkOrderReport> {
@@ -131,6 +132,7 @@ async function batch(deps: ServiceDeps, plan: FanOutPlan, members: FanOutMember[
 async function memberByMember(deps: ServiceDeps, plan: FanOutPlan, members: FanOutMember[], toList: (f: BulkFailure[]) => BulkFailure[]): Promise<{ created: number; failures: BulkFailure[] }> {
   const failures: BulkFailure[] = [];
   let created = 0;
+  let internal = 0;
   for (const m of members) {
     try {
       await deps.store.transaction(async (tx) => {
@@ -149,6 +151,10 @@ async function memberByMember(deps: ServiceDeps, plan: FanOutPlan, members: FanO
       if (!(e instanceof DomainError)) deps.log.error('bulk order: member failed', { bulkId: plan.bulkId, eid: m.eid, error: String(e) });
       failures.push(f);
       await deps.store.addBulkProgress(plan.bulkId, 0, 1, toList([f])).catch(() => {});
+      // Member after member failing for no reason of its own (the database gone, the eIM stopping): stop the
+      // bulk order (status failed) rather than fail every remaining member.
+      internal = e instanceof DomainError ? 0 : internal + 1;
+      if (internal >= MAX_INTERNAL_IN_A_ROW) throw e;
     }
   }
   return { created, failures };

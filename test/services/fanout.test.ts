@@ -13,6 +13,7 @@ import type { EimPackage, Order } from '../../src/domain/records.ts';
 import { bulkOrderStatus, createBulkOrder } from '../../src/services/bulk-order.ts';
 import { createOrder, queueOrder } from '../../src/services/create-order.ts';
 import { createGroup } from '../../src/services/groups.ts';
+import type { Store } from '../../src/services/ports.ts';
 import { registerEuicc } from '../../src/services/register-euicc.ts';
 import { packages, orders } from '../../src/store/schema.ts';
 import { startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
@@ -138,6 +139,22 @@ describe('bulk-order fan-out', () => {
     const fastSigned = rawBytes(S.EuiccPackageRequest.decode(fast!.p.der).euiccPackageSigned)!;
     const slowSigned = S.EuiccPackageRequest.decode(slow!.p.der).euiccPackageSigned;
     expect(new Uint8Array(fastSigned)).toEqual(S.EuiccPackageSigned.encode({ ...slowSigned, eidValue: eidToBytes(eid), eimTransactionId: fast!.p.eimTransactionId }));
+  });
+
+  it('a batch that fails unexpectedly is redone member by member; each member still gets its order once', async () => {
+    const eids = [eidFor(7100), eidFor(7101), eidFor(7102)];
+    for (const e of eids) await registerEuicc(eim.deps, { eid: e, tenantId: T, counterValue: 10, euiccCertificate: CERT, tags: ['flaky'] });
+    const group = await createGroup(eim.deps, T, { name: 'flaky', kind: 'static', eids: [...eids, eidFor(4998)] });
+    const store = eim.deps.store;
+    // The set-based write fails (as an unforeseen database error would); single-member writes go through.
+    const flaky: Store = { ...store, transaction: (fn) => store.transaction((tx) => fn({ ...tx, writeFanOut: () => Promise.reject(new Error('boom')) })) };
+    const report = await createBulkOrder({ ...eim.deps, store: flaky }, T, { groupId: group.id, request: REQUEST });
+    expect(report).toMatchObject({ status: 'done', created: 3, failed: 1, failures: [{ eid: eidFor(4998), code: 'ERR_NO_ASSOCIATION' }] });
+    for (const e of eids) {
+      const rows = await packagesOf((await store.findEuiccByEid(e))!.id);
+      expect(rows.map((r) => [r.o.bulkId, r.p.counterValue])).toEqual([[report.bulkId, 11]]);
+    }
+    expect(await bulkOrderStatus(eim.deps, T, report.bulkId)).toMatchObject({ status: 'done', created: 3, failed: 1, total: 3 });
   });
 
   it('download and euiccData bulk orders need no association', async () => {
