@@ -27,6 +27,15 @@ export interface Asn1Route<K extends Asn1Alternative> {
 
 export type Asn1Routes = { [K in Asn1Alternative]?: Asn1Route<K> };
 
+/** InitiateAuthentication on the ASN.1 binding: the same for ES9+ and ES11 (SGP.22 v2.5 §5.6.1 / §5.8.1). */
+export function initiateAuthenticationRoute(initiate: (req: R.InitiateAuthenticationRequest) => Promise<R.InitiateAuthenticationOkEs9>): Asn1Route<'initiateAuthenticationRequest'> {
+  return {
+    fn: 'initiateAuthentication',
+    handle: async (v) => ({ initiateAuthenticationResponse: { initiateAuthenticationOk: await initiate(v) } }),
+    error: (code) => ({ initiateAuthenticationResponse: { initiateAuthenticationError: code } }),
+  };
+}
+
 export interface Asn1DispatchOptions {
   routes: Asn1Routes;
   script: FailureScript;

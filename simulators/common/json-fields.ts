@@ -2,9 +2,9 @@
 // complete DER TLV (euiccInfo1 = BF20…, serverSigned1 = 30…, serverSignature1 = 5F37…, euiccCiPKIdToBeUsed
 // = 04 14…, as osmo-smdpp and lpac exchange them), except euiccChallenge, which is base64 of the 16 raw bytes.
 
-import { Asn1Error, type Asn1Type } from '../../src/asn1/index.ts';
+import { Asn1Error, type Asn1Type, PKIX1Explicit88 as P, RSPDefinitions as R } from '../../src/asn1/index.ts';
 import { tlv } from '../../src/asn1/tlv.ts';
-import { type JsonObject, field } from './json-binding.ts';
+import { type JsonObject, b64, field, hexTransactionId } from './json-binding.ts';
 import { MalformedRequestError } from './rsp-error.ts';
 
 /** Decodes a base64 DER field as `type`; a decode failure names the field. */
@@ -38,4 +38,15 @@ export function challengeField(o: JsonObject, name = 'euiccChallenge'): Uint8Arr
   const c = field.base64(o, name);
   if (c.length !== 16) throw new MalformedRequestError(`${name} must be 16 bytes`);
   return c;
+}
+
+/** The JSON fields of an InitiateAuthentication answer, the same for ES9+ and ES11 (SGP.22 v2.5 §6.5.2.6). */
+export function initiateAuthenticationFields(ok: R.InitiateAuthenticationOkEs9): JsonObject {
+  return {
+    transactionId: hexTransactionId(ok.transactionId),
+    serverSigned1: b64(R.ServerSigned1.encode(ok.serverSigned1)),
+    serverSignature1: b64(signatureTlv(ok.serverSignature1)),
+    euiccCiPKIdToBeUsed: b64(keyIdTlv(ok.euiccCiPKIdToBeUsed)),
+    serverCertificate: b64(P.Certificate.encode(ok.serverCertificate)),
+  };
 }

@@ -1,16 +1,12 @@
 // ES9+ over the ASN.1 binding (SGP.22 v2.5 §6.6; checklist §6.2): the A2-wrapped request alternatives
 // and their responses. Error INTEGERs come from the function error tables (errors.ts).
 
-import type { Asn1Routes } from '../common/asn1-binding.ts';
+import { type Asn1Routes, initiateAuthenticationRoute } from '../common/asn1-binding.ts';
 import type { Es9Functions } from './functions/index.ts';
 
 export function es9Asn1Routes(fns: Es9Functions): Asn1Routes {
   return {
-    initiateAuthenticationRequest: {
-      fn: 'initiateAuthentication',
-      handle: async (v) => ({ initiateAuthenticationResponse: { initiateAuthenticationOk: await fns.initiateAuthentication(v) } }),
-      error: (code) => ({ initiateAuthenticationResponse: { initiateAuthenticationError: code } }),
-    },
+    initiateAuthenticationRequest: initiateAuthenticationRoute((v) => fns.initiateAuthentication(v)),
     authenticateClientRequest: {
       fn: 'authenticateClient',
       handle: async (v) => ({ authenticateClientResponseEs9: { authenticateClientOk: await fns.authenticateClient(v) } }),

@@ -4,7 +4,7 @@
 
 import { PKIX1Explicit88 as P, RSPDefinitions as R } from '../../src/asn1/index.ts';
 import { type JsonRoute, b64, field, hexTransactionId, jsonSuccess } from '../common/json-binding.ts';
-import { asn1Field, challengeField, keyIdTlv, signatureTlv } from '../common/json-fields.ts';
+import { asn1Field, challengeField, initiateAuthenticationFields, signatureTlv } from '../common/json-fields.ts';
 import type { Es9Functions } from './functions/index.ts';
 
 export const ES9_JSON_PREFIX = '/gsma/rsp2/es9plus';
@@ -19,13 +19,7 @@ export function es9JsonRoutes(fns: Es9Functions): Record<string, JsonRoute> {
           smdpAddress: field.string(o, 'smdpAddress'),
           euiccInfo1: asn1Field(o, 'euiccInfo1', R.EUICCInfo1),
         });
-        return jsonSuccess({
-          transactionId: hexTransactionId(ok.transactionId),
-          serverSigned1: b64(R.ServerSigned1.encode(ok.serverSigned1)),
-          serverSignature1: b64(signatureTlv(ok.serverSignature1)),
-          euiccCiPKIdToBeUsed: b64(keyIdTlv(ok.euiccCiPKIdToBeUsed)),
-          serverCertificate: b64(P.Certificate.encode(ok.serverCertificate)),
-        });
+        return jsonSuccess(initiateAuthenticationFields(ok));
       },
     },
     [`${ES9_JSON_PREFIX}/authenticateClient`]: {

@@ -2,9 +2,9 @@
 // (where lpac `euicc/es9p.c` calls the SM-DS; checklist §4.3), and ES12 on /gsma/rsp2/es12/….
 // ES11 fields are those of ES9+; eventEntries is a JSON array of {eventId, rspServerAddress} (lpac).
 
-import { PKIX1Explicit88 as P, RSPDefinitions as R } from '../../src/asn1/index.ts';
-import { type JsonObject, type JsonRoute, b64, field, hexTransactionId, jsonSuccess } from '../common/json-binding.ts';
-import { asn1Field, challengeField, keyIdTlv, signatureTlv } from '../common/json-fields.ts';
+import { RSPDefinitions as R } from '../../src/asn1/index.ts';
+import { type JsonObject, type JsonRoute, field, hexTransactionId, jsonSuccess } from '../common/json-binding.ts';
+import { asn1Field, challengeField, initiateAuthenticationFields } from '../common/json-fields.ts';
 import { MalformedRequestError } from '../common/rsp-error.ts';
 import type { SmdsFunctions } from './functions.ts';
 
@@ -19,13 +19,7 @@ function es11Routes(fns: SmdsFunctions, prefix: string): Record<string, JsonRout
         // SGP.22 names the field smdsAddress for ES11; lpac sends smdpAddress to the SM-DS too: accept both.
         const address = field.optionalString(o, 'smdsAddress') ?? field.string(o, 'smdpAddress');
         const ok = await fns.initiateAuthentication({ euiccChallenge: challengeField(o), smdpAddress: address, euiccInfo1: asn1Field(o, 'euiccInfo1', R.EUICCInfo1) });
-        return jsonSuccess({
-          transactionId: hexTransactionId(ok.transactionId),
-          serverSigned1: b64(R.ServerSigned1.encode(ok.serverSigned1)),
-          serverSignature1: b64(signatureTlv(ok.serverSignature1)),
-          euiccCiPKIdToBeUsed: b64(keyIdTlv(ok.euiccCiPKIdToBeUsed)),
-          serverCertificate: b64(P.Certificate.encode(ok.serverCertificate)),
-        });
+        return jsonSuccess(initiateAuthenticationFields(ok));
       },
     },
     [`${prefix}/authenticateClient`]: {
