@@ -1,7 +1,8 @@
 // Benchmark plumbing: a fresh database per run (a PostgreSQL database created and dropped, or PGlite in a
-// temp dir), the eIM (src/main.ts) in a child process with its stdout in a log file, and CPU accounting
+// temp dir), the eIM in a child process with its stdout in a log file — compiled to JavaScript first
+// (npm run build, dist/), as a deployment runs it; BENCH_TSX=1 runs src/main.ts through tsx instead — and CPU accounting
 // of processes by pid (/proc), so a bench can say where the time went. Everything listens on 127.0.0.1.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -68,12 +69,15 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Spawns `node --import tsx <script>` with its output in `log`; resolves once `ready` matches the log. */
+/** Spawns `node <script>` (through tsx for a .ts script) with its output in `log`; resolves once `ready` matches the log. */
 export async function spawnServer(script: string, env: NodeJS.ProcessEnv, log: string, ready: RegExp, url: string): Promise<ChildServer> {
   const fd = openSync(log, 'w');
   // BENCH_PROFILE=<dir>: the child writes a V8 CPU profile there when it stops (see bench/profile-summary.ts).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  // BENCH_NODE_FLAGS: extra Node flags for the child (e.g. --max-old-space-size=256).
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...flags, ...profile, ...loader, script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   children.add(child);
   const deadline = Date.now() + 90_000;
@@ -111,7 +115,20 @@ export interface EimProcessOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The eIM (src/main.ts, as `npm start` runs it) on a free port. */
+let built = false;
+
+/** The eIM's entry point: dist/src/main.js, built once per bench run (tsc, about 10 s), or src/main.ts with BENCH_TSX=1. */
+export function eimEntryPoint(): string {
+  if (process.env.BENCH_TSX === '1') return join(root, 'src/main.ts');
+  if (!built) {
+    console.log('building the eIM (npm run build) to run it as compiled JavaScript …');
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+    built = true;
+  }
+  return join(root, 'dist/src/main.js');
+}
+
+/** The eIM (src/main.ts as `npm start` runs it, compiled: see eimEntryPoint) on a free port. */
 export async function startEimProcess(o: EimProcessOptions): Promise<ChildServer> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -123,7 +140,7 @@ export async function startEimProcess(o: EimProcessOptions): Promise<ChildServer
     DATABASE_URL: o.database.url ?? '',
     ...o.env,
   };
-  return spawnServer(join(root, 'src/main.ts'), env, o.log, /ESipa \(ASN\.1 binding\)/, `https://127.0.0.1:${port}`);
+  return spawnServer(eimEntryPoint(), env, o.log, /ESipa \(ASN\.1 binding\)/, `https://127.0.0.1:${port}`);
 }
 
 /** CPU seconds (user + system) a process has used so far. */

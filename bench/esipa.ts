@@ -1,5 +1,5 @@
-// npm run bench:esipa — idle polling (GitHub issue 7 §1). The eIM runs as a child process (`src/main.ts`,
-// as `npm start` runs it; PostgreSQL when DATABASE_URL is set, else PGlite), with N registered eUICCs
+// npm run bench:esipa — idle polling (GitHub issue 7 §1). The eIM runs as a child process (`src/main.ts`
+// compiled to dist/, see bench/eim-process.ts; PostgreSQL when DATABASE_URL is set, else PGlite), with N registered eUICCs
 // (bulk-inserted) and nothing pending. A fleet of lightweight TLS clients in this process polls
 // GetEimPackage for random devices: (a) over kept-alive connections, (b) with a new TLS connection per
 // poll, (c) the same resuming the device's TLS session. In the same run, a bare node:https server (another

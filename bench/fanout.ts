@@ -1,5 +1,5 @@
 // npm run bench:fanout — fan-out and memory (GitHub issue 7 §3). A fresh PostgreSQL database; the eIM runs
-// as a child process (src/main.ts, as `npm start` runs it). N eUICCs are registered in bulk (multi-row
+// as a child process (src/main.ts compiled to dist/, as the Docker image runs it). N eUICCs are registered in bulk (multi-row
 // INSERTs of 50,000 from this process, with this eIM's association each, certificates known), a dynamic
 // group matches them by tag, and one bulk order (a listProfileInfo PSMO) goes to the group through the
 // operator API: POST /bulk-orders, then GET /bulk-orders/:bulkId until it is done. Prints the time until
@@ -9,14 +9,14 @@
 //
 // Options (env BENCH_<NAME> or --name value): --devices 1000000.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import pg from 'pg';
 import { SGP32Definitions as S, rawBytes } from '../src/asn1/index.ts';
 import { loadPkiDirectory, writeTestPkiDirectory } from '../src/crypto/pki-directory.ts';
 import type { PkiIndex } from '../src/crypto/test-pki.ts';
 import { eimSignature } from '../src/crypto/signatures.ts';
 import { arg } from './args.ts';
-import { cpuSeconds, freePort, freshDatabase, postgresCpuSeconds, startEimProcess, tempDir, type ChildServer } from './eim-process.ts';
+import { cpuSeconds, eimEntryPoint, freePort, freshDatabase, postgresCpuSeconds, root, startEimProcess, tempDir, type ChildServer } from './eim-process.ts';
 import { benchEid } from './fleet-seed.ts';
 import { fmt, table } from './harness.ts';
 
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     if (status.status !== 'done') throw new Error(`bulk order ended ${JSON.stringify(status)}`);
 
     const checks = await check(client, post.body.bulkId, publicKey);
-    console.log(`node ${process.version}; ${DEVICES} eUICCs, database postgres, eIM in a child process (src/main.ts), answer of POST /bulk-orders: ${post.status}\n`);
+    console.log(`node ${process.version}; ${DEVICES} eUICCs, database postgres, eIM in a child process (${relative(root, eimEntryPoint())}), answer of POST /bulk-orders: ${post.status}\n`);
     console.log(table([
       ['figure', 'value'],
       ['time to fully queue (POST /bulk-orders until GET says done), s', fanOutSeconds.toFixed(1)],

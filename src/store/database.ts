@@ -1,5 +1,6 @@
 // Opens the eIM database: PostgreSQL through `pg` when a URL is given, otherwise the embedded PGlite
 // (a data directory, or memory). Migrations from drizzle/ are applied on open.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -48,7 +49,10 @@ export interface DatabaseOptions {
   onConnectionError?(err: Error): void;
 }
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
+/** The checked-in migrations: beside src/ when run from the sources, one level further up from dist/src/ (npm run build). */
+export const MIGRATIONS_DIR = ((here: string) => [join(here, '..', '..', 'drizzle'), join(here, '..', '..', '..', 'drizzle')].find((d) => existsSync(join(d, 'meta', '_journal.json'))) ?? join(here, '..', '..', 'drizzle'))(
+  dirname(fileURLToPath(import.meta.url)),
+);
 
 export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database> {
   if (opts.url) {
