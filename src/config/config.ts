@@ -36,6 +36,11 @@ export interface EimConfig {
     /** Webhook URLs may use plain http to any host (default: https, http only to loopback). Labs only. */
     allowHttp: boolean;
   };
+  /**
+   * How far V8 lets the JavaScript heap grow past what survived its last full collection, in percent
+   * (V8's --heap-growing-percent); 0 leaves V8's own factor (up to 4x while allocating fast).
+   */
+  heapGrowthPercent: number;
 }
 
 export class ConfigError extends Error {
@@ -88,5 +93,6 @@ export function loadConfig(env: Env = process.env): EimConfig {
     pkiDir: env.EIM_PKI_DIR || undefined,
     orderTtlHours: int(env, 'EIM_ORDER_TTL_HOURS', 72, 1, 24 * 365),
     webhooks: { allowHttp: bool(env, 'EIM_WEBHOOKS_ALLOW_HTTP', false) },
+    heapGrowthPercent: int(env, 'EIM_HEAP_GROWTH_PERCENT', 50, 0, 400),
   };
 }
