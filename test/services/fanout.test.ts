@@ -12,6 +12,7 @@ import { parseOrderRequest } from '../../src/domain/operations.ts';
 import type { EimPackage, Order } from '../../src/domain/records.ts';
 import { bulkOrderStatus, createBulkOrder } from '../../src/services/bulk-order.ts';
 import { createOrder, queueOrder } from '../../src/services/create-order.ts';
+import { uuid } from '../../src/services/fan-out.ts';
 import { createGroup } from '../../src/services/groups.ts';
 import type { Store } from '../../src/services/ports.ts';
 import { registerEuicc } from '../../src/services/register-euicc.ts';
@@ -164,5 +165,22 @@ describe('bulk-order fan-out', () => {
     const rows = await packagesOf((await eim.deps.store.findEuiccByEid(eidFor(4998)))!.id);
     expect(rows.map((r) => [r.o.kind, r.p.kind, r.p.counterValue])).toEqual([['download', 'profileDownloadTriggerRequest', null]]);
     expect(S.ProfileDownloadTriggerRequest.decode(rows[0]!.p.der).eimTransactionId).toEqual(rows[0]!.p.eimTransactionId);
+  });
+});
+
+describe('order ids', () => {
+  // RFC 9562 §5.7: version 7 carries the Unix time in milliseconds in its first 48 bits, so ids made later
+  // sort later and land on the right edge of the orders primary key; the remaining bits stay random.
+  it('are version 7 UUIDs with the current time in front, unique and the RFC variant', () => {
+    const before = Date.now();
+    const ids = Array.from({ length: 2000 }, () => uuid());
+    const after = Date.now();
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+    }
   });
 });
