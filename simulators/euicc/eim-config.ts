@@ -31,16 +31,32 @@ export function storedToken(record: EimRecord): number | undefined {
   return t === undefined ? undefined : Number(t);
 }
 
+// Keys imported once per distinct eimPublicKeyData (by its DER): a real eUICC keeps the eIM's key ready,
+// and importing it again for every package was the largest cost of the virtual eUICC under load.
+const importedKeys = new Map<string, EcPublicKey | null>();
+
 /** The key that verifies this eIM's eimSignature: eimPublicKey (SPKI) or the key of eimCertificate. */
 export function eimPublicKey(config: S.EimConfigurationData): EcPublicKey | undefined {
   const data = config.eimPublicKeyData;
   if (!data) return undefined;
+  let der: Uint8Array;
   try {
-    if ('eimPublicKey' in data) return loadPublicKey(X.SubjectPublicKeyInfo.encode(data.eimPublicKey));
-    return certificatePublicKey(parseCertificate(X.Certificate.encode(data.eimCertificate)));
+    der = 'eimPublicKey' in data ? X.SubjectPublicKeyInfo.encode(data.eimPublicKey) : X.Certificate.encode(data.eimCertificate);
   } catch {
     return undefined;
   }
+  const id = `${'eimPublicKey' in data ? 'k' : 'c'}${Buffer.from(der).toString('hex')}`;
+  let key = importedKeys.get(id);
+  if (key === undefined) {
+    try {
+      key = 'eimPublicKey' in data ? loadPublicKey(der) : certificatePublicKey(parseCertificate(der));
+    } catch {
+      key = null;
+    }
+    if (importedKeys.size >= 1000) importedKeys.clear();
+    importedKeys.set(id, key);
+  }
+  return key ?? undefined;
 }
 
 /** The checks an eIM configuration must pass to be stored; 0 when it may be (codes of AddEimResult / UpdateEimResult). */

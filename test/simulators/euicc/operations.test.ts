@@ -156,6 +156,17 @@ describe.each(CURVES)('eCOs on %s', (curve) => {
     expect(await run(card, { eimId: 'eim-cert', signer: role.signer!, token, counter: 0 }, curve, { psmos: [{ getRAT: {} }] })).toEqual([{ getRATResult: [] }]);
   });
 
+  it('updateEim with a new eimPublicKey: the next package verifies with the new key only (keys kept imported by DER)', async () => {
+    const { card, eim } = await cardWithEim(pki, curve);
+    const rotated = pki.set(curve).roles.dpPb!.signer!;
+    const update = { eimId: eim.eimId, eimPublicKeyData: { eimPublicKey: X.SubjectPublicKeyInfo.decode(rotated.publicKey.spki) } };
+    expect(await run(card, eim, curve, { ecos: [{ updateEim: update }] })).toEqual([{ updateEimResult: 0 }]);
+    expect(await run(card, { ...eim, signer: rotated }, curve, { psmos: [{ getRAT: {} }] })).toEqual([{ getRATResult: [] }]);
+    // SGP.32 v1.2 §5.9.1: a package signed with the replaced key fails eimSignature verification.
+    const old = S.EuiccPackageResult.decode(await card.loadEuiccPackage(await euiccPackage(card, eim, { psmos: [{ getRAT: {} }] })));
+    expect('euiccPackageErrorUnsigned' in old || 'euiccPackageErrorSigned' in old).toBe(true);
+  });
+
   it('addEim checks: unknown euiccCiPKId (3), counter out of range (6)', async () => {
     const { card, eim } = await cardWithEim(pki, curve);
     const key = pki.set(curve).roles.dpPb!.signer!;
