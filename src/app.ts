@@ -26,6 +26,7 @@ import { startPoolReconciler } from './services/reconcile-assignments.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { packageSignals } from './store/package-signals.ts';
 import { createStore } from './store/repositories.ts';
+import { jsonLinesLog, type JsonLinesLog } from './lib/json-lines-log.ts';
 
 export interface RunningEim {
   config: EimConfig;
@@ -49,11 +50,9 @@ export interface StartOptions {
   lastSeenFlushMs?: number;
 }
 
-export const consoleLogger: Logger = {
-  info: (msg, data) => console.log(JSON.stringify({ level: 'info', msg, ...data })),
-  warn: (msg, data) => console.warn(JSON.stringify({ level: 'warn', msg, ...data })),
-  error: (msg, data) => console.error(JSON.stringify({ level: 'error', msg, ...data })),
-};
+/** JSON lines: info on stdout in batches, warnings and errors on stderr at once (src/lib/json-lines-log.ts). */
+export const consoleLogger: JsonLinesLog = jsonLinesLog(process.stdout, process.stderr);
+process.on('exit', () => consoleLogger.flush());
 
 /** The PKI directory to use; a development PKI is generated in dataDir/pki when none is configured. */
 function ensurePki(config: EimConfig, log: Logger): { dir: string; generated: boolean } {
