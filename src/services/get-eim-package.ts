@@ -22,7 +22,7 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
   const euicc = await book.lookup(eid);
   if (!euicc) return { eimPackageError: EimPackageError.eidNotFound };
   const now = deps.now();
-  book.seen(euicc.id, now);
+  book.seen(euicc, now);
   if (request.notifyStateChange !== undefined) await recordStateChange(deps, euicc.id, request.stateChangeCause);
   // The idle poll: nothing open for this eUICC, known without a query.
   const token = book.hint?.check(euicc.id);

@@ -1,6 +1,9 @@
 // Keeps the per-poll work of GetEimPackage off the database: EID -> eUICC id lookups are cached, and
 // last-seen times are collected in memory and written in one batched statement every few seconds
-// (issue: "the device's last-seen time is kept without a database write on every poll").
+// (issue: "the device's last-seen time is kept without a database write on every poll"). A device is
+// recorded at most once per minute (LAST_SEEN_RESOLUTION_MS): its first poll in each minute is written,
+// later ones in the same minute are not, so a device polling every few seconds costs one row update a
+// minute, not one per flush. last_seen_at therefore trails a fast-polling device by less than a minute.
 import type { Logger } from './deps.ts';
 import type { PackageHint } from './package-hint.ts';
 import type { Store } from './ports.ts';
@@ -8,7 +11,12 @@ import type { Store } from './ports.ts';
 export interface KnownEuicc {
   id: number;
   eid: string;
+  /** The minute (LAST_SEEN_RESOLUTION_MS buckets since the epoch) whose first poll was last recorded. */
+  recordedMinute?: number;
 }
+
+/** Resolution of the last-seen times written: at most one write per device per minute. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export class PollBook {
   private readonly known = new Map<string, KnownEuicc>();
@@ -31,9 +39,16 @@ export class PollBook {
     if (hit) return hit;
     const row = await this.store.findEuiccByEid(eid);
     if (!row) return undefined;
-    const k = { id: row.id, eid: row.eid };
-    if (this.known.size >= this.maxCached) this.known.delete(this.known.keys().next().value!);
-    this.known.set(eid, k);
+    return this.remember(row);
+  }
+
+  /** The cached entry of an eUICC just read from the database, added when missing. */
+  remember(euicc: { id: number; eid: string }): KnownEuicc {
+    const hit = this.known.get(euicc.eid);
+    if (hit && hit.id === euicc.id) return hit;
+    const k: KnownEuicc = { id: euicc.id, eid: euicc.eid };
+    if (!hit && this.known.size >= this.maxCached) this.known.delete(this.known.keys().next().value!);
+    this.known.set(euicc.eid, k);
     return k;
   }
 
@@ -42,8 +57,12 @@ export class PollBook {
     this.known.delete(eid);
   }
 
-  seen(id: number, at: Date): void {
-    this.pending.set(id, at);
+  /** Records a poll of `euicc` at `at`, unless one in the same minute was recorded already. */
+  seen(euicc: KnownEuicc, at: Date): void {
+    const minute = Math.floor(at.getTime() / LAST_SEEN_RESOLUTION_MS);
+    if (euicc.recordedMinute === minute) return;
+    euicc.recordedMinute = minute;
+    this.pending.set(euicc.id, at);
     if (!this.timer && this.flushEveryMs > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;

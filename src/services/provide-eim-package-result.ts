@@ -47,7 +47,7 @@ export async function provideEimPackageResult(deps: ServiceDeps, book: PollBook,
     euicc = pkg ? await deps.store.findEuiccById(pkg.euiccId) : undefined;
     if (!euicc) return { provideEimPackageResultError: ProvideError.missingEid };
   }
-  book.seen(euicc.id, deps.now());
+  book.seen(book.remember(euicc), deps.now());
   const acks: number[] = [];
   const r = request.eimPackageResult;
   if ('euiccPackageResult' in r) acks.push(...(await takePackageResult(deps, euicc, r.euiccPackageResult)));
