@@ -1,6 +1,6 @@
 // Opens the eIM database: PostgreSQL through `pg` when a URL is given, otherwise the embedded PGlite
 // (a data directory, or memory). Migrations from drizzle/ are applied on open.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -69,6 +69,8 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
     }
     return { db, kind: 'postgres', listen: (channel, h) => listenPostgres(opts.url!, channel, h), close: () => pool.end() };
   }
+  // PGlite creates its own directory but not the ones above it (EIM_DATA_DIR may not exist yet).
+  if (opts.dataDir) mkdirSync(dirname(opts.dataDir), { recursive: true });
   const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
   await client.waitReady;
   const db = drizzlePglite(client, { schema }) as unknown as Db;

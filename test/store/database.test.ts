@@ -1,7 +1,10 @@
 // The store opens and migrates on both backends (PGlite by default, PostgreSQL with DATABASE_URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import type { Database } from '../../src/store/database.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../src/store/database.ts';
 import { euiccs, packages, orders } from '../../src/store/schema.ts';
 import { openTestDatabase, usingPostgres } from '../support/database.ts';
 
@@ -35,4 +38,15 @@ describe(`store on ${usingPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
     ).rejects.toThrow('boom');
     expect(await db.select().from(euiccs).where(eq(euiccs.eid, '89049032123451234512345678900000'))).toEqual([]);
   });
+
+  it.skipIf(usingPostgres)('creates the embedded database in a data directory that does not exist yet', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'eim-datadir-'));
+    try {
+      const nested = await openDatabase({ dataDir: join(root, 'not', 'there', 'db') });
+      await nested.close();
+      expect(existsSync(join(root, 'not', 'there', 'db'))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
