@@ -109,7 +109,7 @@ export async function startEim(config: EimConfig, options: StartOptions = {}): P
     if (!pem) throw new Error(`${pkiDir} has no eimTls certificate and key; set EIM_ESIPA_PLAIN_HTTP=true for a lab without TLS`);
     tls = pem;
   } else log.warn('ESipa is served over plain HTTP (EIM_ESIPA_PLAIN_HTTP): labs only');
-  const esipa = await createEsipaServer({ functions, tls, host: config.esipa.host, port: config.esipa.port, maxBodyBytes: config.esipa.maxBodyBytes, logger: log });
+  const esipa = await createEsipaServer({ functions, tls, host: config.esipa.host, port: config.esipa.port, maxBodyBytes: config.esipa.maxBodyBytes, idlePollSummaryMs: config.esipa.idlePollLogSeconds * 1000, logger: log });
   const firstAdminKey = await bootstrapAdminKey(deps);
   // Events (issue 6 §3): one feed per instance serves the WebSocket stream and the webhook dispatcher.
   const events = new EventFeed(deps.store, { log });

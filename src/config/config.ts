@@ -13,6 +13,8 @@ export interface EimConfig {
     /** HTTPS (default). Plain HTTP only for labs. */
     tls: boolean;
     maxBodyBytes: number;
+    /** Idle polls are logged as one summary line per this many seconds; 0 logs each one. */
+    idlePollLogSeconds: number;
   };
   api: {
     host: string;
@@ -81,6 +83,7 @@ export function loadConfig(env: Env = process.env): EimConfig {
       port: int(env, 'EIM_ESIPA_PORT', 8443, 0, 65535),
       tls: !bool(env, 'EIM_ESIPA_PLAIN_HTTP', false),
       maxBodyBytes: int(env, 'EIM_ESIPA_MAX_BODY', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      idlePollLogSeconds: int(env, 'EIM_LOG_IDLE_POLLS_EVERY', 60, 0, 86_400),
     },
     api: {
       host: env.EIM_API_HOST || '127.0.0.1',

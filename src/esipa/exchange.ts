@@ -14,6 +14,8 @@ export interface ExchangeConfig {
   functions: EsipaFunctions;
   log: Logger;
   maxBodyBytes: number;
+  /** Idle polls answered since the last summary line; undefined: every idle poll is logged like any request. */
+  idlePolls?: { count: number };
 }
 
 const EXCHANGE = Symbol('esipa.exchange');
@@ -75,7 +77,8 @@ class Exchange {
     this.settled = true;
     if (answer === null) sendNoContent(this.res, this.adminProtocol);
     else sendBody(this.res, route.binding === 'asn1' ? ASN1_MEDIA_TYPE : JSON_MEDIA_TYPE, this.adminProtocol, answer);
-    this.logDone(answer === null ? 204 : 200);
+    if (ctx.idle && this.cfg.idlePolls) this.cfg.idlePolls.count++;
+    else this.logDone(answer === null ? 204 : 200);
   }
 
   fail(err: unknown): void {

@@ -23,6 +23,12 @@ export interface EsipaServerOptions {
   logger?: Logger;
   /** How long an idle keep-alive connection stays open (default 30 s). */
   keepAliveTimeoutMs?: number;
+  /**
+   * Idle polls (GetEimPackage answered noEimPackageAvailable, by far the most common request) are counted
+   * and logged as one line every this many ms ('esipa idle polls', with the count), not one line each;
+   * 0 logs each idle poll like any other request. Default 60 s.
+   */
+  idlePollSummaryMs?: number;
 }
 
 export interface EsipaServer {
@@ -53,7 +59,16 @@ export async function createEsipaServer(opts: EsipaServerOptions): Promise<Esipa
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('createEsipaServer: maxBodyBytes must be a positive integer');
   const log = opts.logger ?? silentLogger;
 
-  const cfg: ExchangeConfig = { functions: opts.functions, log, maxBodyBytes };
+  const summaryMs = opts.idlePollSummaryMs ?? 60_000;
+  const idlePolls = summaryMs > 0 ? { count: 0 } : undefined;
+  const cfg: ExchangeConfig = { functions: opts.functions, log, maxBodyBytes, ...(idlePolls ? { idlePolls } : {}) };
+  const summarise = (): void => {
+    if (!idlePolls || idlePolls.count === 0) return;
+    log.info('esipa idle polls', { count: idlePolls.count, seconds: summaryMs / 1000 });
+    idlePolls.count = 0;
+  };
+  const summaryTimer = idlePolls ? setInterval(summarise, summaryMs) : undefined;
+  summaryTimer?.unref();
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => handleRequest(cfg, req, res);
   const server: Server = opts.tls
     ? createHttpsServer({ cert: toPem(opts.tls.cert), key: toPem(opts.tls.key), minVersion: 'TLSv1.2' }, onRequest)
@@ -80,7 +95,12 @@ export async function createEsipaServer(opts: EsipaServerOptions): Promise<Esipa
     server,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
+        clearInterval(summaryTimer);
+        server.close((err) => {
+          summarise();
+          if (err) reject(err);
+          else resolve();
+        });
         server.closeIdleConnections();
       }),
   };

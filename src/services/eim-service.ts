@@ -2,7 +2,7 @@
 import type { SGP32Definitions as S } from '../asn1/index.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EsipaContext, EsipaFunctions } from './esipa-functions.ts';
-import { getEimPackage } from './get-eim-package.ts';
+import { EimPackageError, getEimPackage } from './get-eim-package.ts';
 import type { PackageHint } from './package-hint.ts';
 import { handleNotification } from './handle-notification.ts';
 import { PollBook } from './poll-book.ts';
@@ -30,8 +30,13 @@ export class EimService implements EsipaFunctions {
     this.book = new PollBook(deps.store, deps.log, options.lastSeenFlushMs ?? 5000, undefined, options.packageHint);
   }
 
-  getEimPackage(request: S.GetEimPackageRequest, _ctx?: EsipaContext): Promise<S.GetEimPackageResponse> {
-    return getEimPackage(this.deps, this.book, request);
+  getEimPackage(request: S.GetEimPackageRequest, ctx?: EsipaContext): Promise<S.GetEimPackageResponse> {
+    const answer = getEimPackage(this.deps, this.book, request);
+    if (!ctx) return answer;
+    return answer.then((r) => {
+      if ('eimPackageError' in r && r.eimPackageError === EimPackageError.noEimPackageAvailable) ctx.idle = true;
+      return r;
+    });
   }
   provideEimPackageResult(request: S.ProvideEimPackageResult, _ctx?: EsipaContext): Promise<S.ProvideEimPackageResultResponse> {
     return provideEimPackageResult(this.deps, this.book, request);

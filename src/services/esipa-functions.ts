@@ -12,6 +12,8 @@ export interface EsipaContext {
   remoteAddress: string;
   /** User-Agent (SGP.32 v1.2: `gsma-rsp-ipad` / `gsma-rsp-ipae`); logged, never used to reject. */
   userAgent?: string;
+  /** Set by GetEimPackage when it answered noEimPackageAvailable: the server counts such polls instead of logging each. */
+  idle?: boolean;
 }
 
 export interface EsipaFunctions {

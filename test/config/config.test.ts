@@ -12,6 +12,13 @@ describe('loadConfig', () => {
     expect(c.databaseUrl).toBeUndefined();
     expect(c.orderTtlHours).toBe(72);
     expect(c.heapGrowthPercent).toBe(50);
+    expect(c.esipa.idlePollLogSeconds).toBe(60);
+  });
+
+  it('takes EIM_LOG_IDLE_POLLS_EVERY in seconds, 0 to log every idle poll', () => {
+    expect(loadConfig({ EIM_LOG_IDLE_POLLS_EVERY: '0' }).esipa.idlePollLogSeconds).toBe(0);
+    expect(loadConfig({ EIM_LOG_IDLE_POLLS_EVERY: '300' }).esipa.idlePollLogSeconds).toBe(300);
+    expect(() => loadConfig({ EIM_LOG_IDLE_POLLS_EVERY: '-5' })).toThrow(/^EIM_LOG_IDLE_POLLS_EVERY: /);
   });
 
   it('takes EIM_HEAP_GROWTH_PERCENT from 0 (V8 default) to 400', () => {

@@ -13,7 +13,7 @@ let pki: TestPkiDir;
 let eim: TestEim;
 
 beforeAll(async () => {
-  pki = testPki(4);
+  pki = testPki(5);
   eim = await startTestEim(pki.pki);
 }, 60_000);
 afterAll(async () => {
@@ -150,6 +150,16 @@ describe('GetEimPackage answers', () => {
     expect(await eim.service.getEimPackage({ eidValue: fromHex('89049032123451234512345678901235') })).toEqual({ eimPackageError: 2 });
     expect(await eim.service.getEimPackage({ eidValue: fromHex('89049032123451234512345678901234') })).toEqual({ eimPackageError: 3 });
     expect(await eim.service.getEimPackage({ eidValue: fromHex('0102') })).toEqual({ eimPackageError: 3 });
+  });
+
+  it('marks the request context idle only when it answers noEimPackageAvailable (the server then counts the poll instead of logging it)', async () => {
+    const card = await associatedEuicc(eim, pki.dir, pki.pki, 'P-256', 4);
+    const ctx = { binding: 'asn1' as const, remoteAddress: '127.0.0.1' };
+    expect(await eim.service.getEimPackage({ eidValue: fromHex(card.eid) }, ctx)).toEqual({ eimPackageError: 1 });
+    expect(ctx).toMatchObject({ idle: true });
+    const unknown = { binding: 'asn1' as const, remoteAddress: '127.0.0.1' };
+    expect(await eim.service.getEimPackage({ eidValue: fromHex('89049032123451234512345678901235') }, unknown)).toEqual({ eimPackageError: 2 });
+    expect(unknown).not.toHaveProperty('idle');
   });
 
   it('an order not picked up before it expires is expired with a reason', async () => {
