@@ -9,7 +9,7 @@ import { bytesEqual, toHex } from '../lib/bytes.ts';
 import { interpretPackageResult, type InventoryChange } from '../domain/results.ts';
 import type { Euicc, Order, ResultRecord } from '../domain/records.ts';
 import type { ServiceDeps } from './deps.ts';
-import { changesAlone, emit, orderChange, updateOrder } from './events.ts';
+import { changesAlone, orderChange, updateOrder } from './events.ts';
 import { euiccPublicKey } from './euicc-keys.ts';
 import type { Repositories } from './ports.ts';
 import type { ResultContext } from './package-cycle-ports.ts';
@@ -128,17 +128,21 @@ function failureMessage(outcomes: { operation: string; ok: boolean; name?: strin
 export async function applyInventory(tx: Repositories, euiccId: number, changes: InventoryChange[], known?: Pick<Euicc, 'tenantId' | 'eid'>): Promise<void> {
   if (changes.length === 0) return;
   const euicc = known ?? (await tx.findEuiccById(euiccId))!;
-  const event = (type: string, iccid: string, data: Record<string, unknown> = {}) => emit(tx, euicc.tenantId, type, { type: 'profile', id: `${euicc.eid}/${iccid}` }, { eid: euicc.eid, iccid, ...data });
+  // The profile events of all changes, written in order in one statement at the end (same transaction).
+  const events: Parameters<Repositories['insertEvents']>[0] = [];
+  const event = (type: string, iccid: string, data: Record<string, unknown> = {}): void => {
+    events.push({ tenantId: euicc.tenantId, type, subjectType: 'profile', subjectId: `${euicc.eid}/${iccid}`, data: { eid: euicc.eid, iccid, ...data } });
+  };
   for (const c of changes) {
     switch (c.kind) {
       case 'replace': {
         const before = new Map((await tx.replaceProfiles(euiccId, c.profiles.map((p) => ({ ...p, euiccId })))).map((p) => [p.iccid, p]));
         for (const p of c.profiles) {
           const old = before.get(p.iccid);
-          if (!old) await event('profile.discovered', p.iccid, { state: p.state });
-          else if (old.state !== p.state) await event(`profile.${p.state}`, p.iccid);
+          if (!old) event('profile.discovered', p.iccid, { state: p.state });
+          else if (old.state !== p.state) event(`profile.${p.state}`, p.iccid);
         }
-        for (const iccid of before.keys()) if (!c.profiles.some((p) => p.iccid === iccid)) await event('profile.deleted', iccid);
+        for (const iccid of before.keys()) if (!c.profiles.some((p) => p.iccid === iccid)) event('profile.deleted', iccid);
         break;
       }
       case 'upsert': {
@@ -146,8 +150,8 @@ export async function applyInventory(tx: Repositories, euiccId: number, changes:
         for (const p of c.profiles) {
           await tx.upsertProfile({ ...p, euiccId });
           const old = before.get(p.iccid);
-          if (!old) await event('profile.installed', p.iccid, { state: p.state, isdpAid: p.isdpAid });
-          else if (old.state !== p.state) await event(`profile.${p.state}`, p.iccid);
+          if (!old) event('profile.installed', p.iccid, { state: p.state, isdpAid: p.isdpAid });
+          else if (old.state !== p.state) event(`profile.${p.state}`, p.iccid);
         }
         break;
       }
@@ -159,26 +163,26 @@ export async function applyInventory(tx: Repositories, euiccId: number, changes:
           const state = p.iccid === c.iccid ? (c.kind === 'enable' ? 'enabled' : 'disabled') : c.kind === 'enable' ? 'disabled' : p.state;
           if (state !== p.state) {
             await tx.upsertProfile({ ...p, state });
-            await event(`profile.${state}`, p.iccid);
+            event(`profile.${state}`, p.iccid);
           }
         }
         if (!profiles.some((p) => p.iccid === c.iccid)) {
           const state = c.kind === 'enable' ? 'enabled' : 'disabled';
           await tx.upsertProfile({ euiccId, iccid: c.iccid, isdpAid: null, state, profileClass: null, profileName: null, serviceProviderName: null, nickname: null, fallbackAttribute: false });
-          await event(`profile.${state}`, c.iccid);
+          event(`profile.${state}`, c.iccid);
         }
         break;
       }
       case 'delete':
         await tx.deleteProfile(euiccId, c.iccid);
-        await event('profile.deleted', c.iccid);
+        event('profile.deleted', c.iccid);
         break;
       case 'fallback':
         for (const p of await tx.listProfiles(euiccId)) {
           const f = p.iccid === c.iccid;
           if (f !== p.fallbackAttribute) {
             await tx.upsertProfile({ ...p, fallbackAttribute: f });
-            await event('profile.updated', p.iccid, { fallbackAttribute: f });
+            event('profile.updated', p.iccid, { fallbackAttribute: f });
           }
         }
         break;
@@ -187,6 +191,7 @@ export async function applyInventory(tx: Repositories, euiccId: number, changes:
         break;
     }
   }
+  if (events.length) await tx.insertEvents(events);
 }
 
 async function takeSignedError(deps: ServiceDeps, euicc: Euicc, signed: S.EuiccPackageErrorSigned): Promise<void> {
