@@ -2,7 +2,7 @@
 import type { SGP32Definitions as S } from '../asn1/index.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { EsipaContext, EsipaFunctions } from './esipa-functions.ts';
-import { EimPackageError, getEimPackage } from './get-eim-package.ts';
+import { getEimPackage } from './get-eim-package.ts';
 import type { PackageHint } from './package-hint.ts';
 import { handleNotification } from './handle-notification.ts';
 import { PollBook } from './poll-book.ts';
@@ -31,12 +31,7 @@ export class EimService implements EsipaFunctions {
   }
 
   getEimPackage(request: S.GetEimPackageRequest, ctx?: EsipaContext): Promise<S.GetEimPackageResponse> {
-    const answer = getEimPackage(this.deps, this.book, request);
-    if (!ctx) return answer;
-    return answer.then((r) => {
-      if ('eimPackageError' in r && r.eimPackageError === EimPackageError.noEimPackageAvailable) ctx.idle = true;
-      return r;
-    });
+    return getEimPackage(this.deps, this.book, request, ctx);
   }
   provideEimPackageResult(request: S.ProvideEimPackageResult, _ctx?: EsipaContext): Promise<S.ProvideEimPackageResultResponse> {
     return provideEimPackageResult(this.deps, this.book, request);

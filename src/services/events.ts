@@ -8,9 +8,14 @@ import { codeFollowsOrder } from './code-lifecycle.ts';
 
 export type { Order, OrderPatch };
 
+/** The row of one event (emit writes it; a caller writing several at once collects them for insertEvents). */
+export function eventRow(tenantId: string, type: string, subject: { type: string; id: string }, data: Record<string, unknown>) {
+  return { tenantId, type, subjectType: subject.type, subjectId: subject.id, data };
+}
+
 /** Records one event. */
 export async function emit(tx: Repositories, tenantId: string, type: string, subject: { type: string; id: string }, data: Record<string, unknown>): Promise<void> {
-  await tx.insertEvent({ tenantId, type, subjectType: subject.type, subjectId: subject.id, data });
+  await tx.insertEvent(eventRow(tenantId, type, subject, data));
 }
 
 /**

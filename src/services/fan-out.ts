@@ -64,10 +64,7 @@ export async function fanOutBatch(deps: ServiceDeps, tx: Repositories, plan: Fan
   let t = 0;
   let o = 0;
   const nextTxid = (): Uint8Array => txids.subarray(16 * t, 16 * ++t);
-  const nextId = (): string => {
-    const h = ids.slice(32 * o, 32 * ++o);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  };
+  const nextId = (): string => uuidText(ids.slice(32 * o, 32 * ++o));
   const rowBase = (m: FanOutMember, request: OrderRequest, bulkId: string | null) => ({ orderId: nextId(), euiccId: m.id, eid: m.eid, request, bulkId });
   const rows: FanOutRow[] = [];
   const newCounters: { euiccId: number; counterValue: number }[] = [];
@@ -116,7 +113,11 @@ export function cannotSign(deps: ServiceDeps, m: Pick<FanOutMember, 'eid' | 'cur
 
 /** A UUID for a new row (version 7, RFC 9562 §5.7). */
 export function uuid(): string {
-  const h = uuidHex(randomBytes(16));
+  return uuidText(uuidHex(randomBytes(16)));
+}
+
+/** The 8-4-4-4-12 text form of 32 hex digits. */
+function uuidText(h: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

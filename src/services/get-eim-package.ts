@@ -5,6 +5,7 @@ import { SGP32Definitions as S, verbatim } from '../asn1/index.ts';
 import { eidFromBytes } from '../domain/identifiers.ts';
 import type { OrderRequest } from '../domain/operations.ts';
 import type { ServiceDeps } from './deps.ts';
+import type { EsipaContext } from './esipa-functions.ts';
 import { changesAlone, emit, orderChange, updateOrder } from './events.ts';
 import type { PollBook } from './poll-book.ts';
 import type { PendingPackage } from './ports.ts';
@@ -15,7 +16,11 @@ export const EimPackageError = { noEimPackageAvailable: 1, eidNotFound: 2, inval
 
 const NO_PACKAGE: S.GetEimPackageResponse = Object.freeze({ eimPackageError: EimPackageError.noEimPackageAvailable });
 
-export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: S.GetEimPackageRequest): Promise<S.GetEimPackageResponse> {
+/**
+ * `ctx`, when given, is marked idle when the answer is noEimPackageAvailable: the ESipa server counts such
+ * polls instead of logging each (src/esipa/server.ts).
+ */
+export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: S.GetEimPackageRequest, ctx?: EsipaContext): Promise<S.GetEimPackageResponse> {
   if (!request.eidValue) return { eimPackageError: EimPackageError.missingEid };
   const eid = eidFromBytes(request.eidValue);
   if (!eid) return { eimPackageError: EimPackageError.invalidEid };
@@ -26,13 +31,13 @@ export async function getEimPackage(deps: ServiceDeps, book: PollBook, request: 
   if (request.notifyStateChange !== undefined) await recordStateChange(deps, euicc.id, request.stateChangeCause);
   // The idle poll: nothing open for this eUICC, known without a query.
   const token = book.hint?.check(euicc.id);
-  if (book.hint && token === undefined) return NO_PACKAGE;
+  if (book.hint && token === undefined) return idle(ctx);
 
   for (let guard = 0; guard < 100; guard++) {
     const pkg = await deps.store.nextPackage(euicc.id);
     if (!pkg) {
       if (token !== undefined) book.hint!.settle(euicc.id, token);
-      return NO_PACKAGE;
+      return idle(ctx);
     }
     if (pkg.status === 'delivered') {
       await deps.store.updatePackage(pkg.id, { deliveryCount: pkg.deliveryCount + 1, deliveredAt: now });
@@ -69,6 +74,11 @@ async function claim(deps: ServiceDeps, eid: string, pkg: PendingPackage, now: D
     await updateOrder(tx, pkg.orderId, patch);
     return true;
   });
+}
+
+function idle(ctx: EsipaContext | undefined): S.GetEimPackageResponse {
+  if (ctx) ctx.idle = true;
+  return NO_PACKAGE;
 }
 
 function response(pkg: PendingPackage): S.GetEimPackageResponse {

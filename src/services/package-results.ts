@@ -9,7 +9,7 @@ import { bytesEqual, toHex } from '../lib/bytes.ts';
 import { interpretPackageResult, type InventoryChange } from '../domain/results.ts';
 import type { Euicc, Order, ResultRecord } from '../domain/records.ts';
 import type { ServiceDeps } from './deps.ts';
-import { changesAlone, orderChange, updateOrder } from './events.ts';
+import { changesAlone, eventRow, orderChange, updateOrder } from './events.ts';
 import { euiccPublicKey } from './euicc-keys.ts';
 import type { Repositories } from './ports.ts';
 import type { ResultContext } from './package-cycle-ports.ts';
@@ -129,9 +129,9 @@ export async function applyInventory(tx: Repositories, euiccId: number, changes:
   if (changes.length === 0) return;
   const euicc = known ?? (await tx.findEuiccById(euiccId))!;
   // The profile events of all changes, written in order in one statement at the end (same transaction).
-  const events: Parameters<Repositories['insertEvents']>[0] = [];
+  const events: ReturnType<typeof eventRow>[] = [];
   const event = (type: string, iccid: string, data: Record<string, unknown> = {}): void => {
-    events.push({ tenantId: euicc.tenantId, type, subjectType: 'profile', subjectId: `${euicc.eid}/${iccid}`, data: { eid: euicc.eid, iccid, ...data } });
+    events.push(eventRow(euicc.tenantId, type, { type: 'profile', id: `${euicc.eid}/${iccid}` }, { eid: euicc.eid, iccid, ...data }));
   };
   for (const c of changes) {
     switch (c.kind) {
