@@ -1,24 +1,17 @@
 // The association material (SGP.32 v1.2 §3.7) is what a fresh eUICC accepts in AddInitialEim, and the
 // packages this eIM then signs are accepted by that eUICC.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SGP32Definitions as S } from '../../src/asn1/index.ts';
 import { fromHex } from '../../src/lib/bytes.ts';
 import { associationMaterial, describeAssociation } from '../../src/services/association.ts';
 import { createOrder } from '../../src/services/create-order.ts';
 import { registerEuicc } from '../../src/services/register-euicc.ts';
 import { VirtualEuicc } from '../../simulators/euicc/euicc.ts';
-import { EIM_ID, startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
+import { EIM_ID, type TestEim, type TestPkiDir, useTestEim } from '../support/eim.ts';
 
 let pki: TestPkiDir;
 let eim: TestEim;
-beforeAll(async () => {
-  pki = testPki(1);
-  eim = await startTestEim(pki.pki);
-}, 60_000);
-afterAll(async () => {
-  await eim?.close();
-  pki?.cleanup();
-});
+useTestEim(1, (p, e) => ((pki = p), (eim = e)));
 
 describe('association material', () => {
   it('is DER an eUICC accepts in AddInitialEim; the token it returns enters every later signature', async () => {

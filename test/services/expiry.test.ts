@@ -1,21 +1,14 @@
 // Orders expire with a reason when they are not picked up, or delivered and not answered, in time (issue 5 §3),
 // also when the device never polls again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../src/lib/bytes.ts';
 import { createOrder } from '../../src/services/create-order.ts';
 import { expireOverdueOrders } from '../../src/services/expire-orders.ts';
-import { associatedEuicc, startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
+import { associatedEuicc, type TestEim, type TestPkiDir, useTestEim } from '../support/eim.ts';
 
 let pki: TestPkiDir;
 let eim: TestEim;
-beforeAll(async () => {
-  pki = testPki(1);
-  eim = await startTestEim(pki.pki);
-}, 60_000);
-afterAll(async () => {
-  await eim?.close();
-  pki?.cleanup();
-});
+useTestEim(1, (p, e) => ((pki = p), (eim = e)));
 
 describe('order expiry sweep', () => {
   it('expires queued and delivered-but-unanswered orders after their time, and their packages are never delivered', async () => {

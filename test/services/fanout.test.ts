@@ -4,7 +4,7 @@
 // reused, even with single orders racing for the same eUICCs), packages signed with the eIM key over the
 // stored bytes, and failures reported per member. Runs on PGlite, and on PostgreSQL with DATABASE_URL
 // (where the racing transactions really interleave).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SGP32Definitions as S, rawBytes } from '../../src/asn1/index.ts';
 import { eimSignature } from '../../src/crypto/signatures.ts';
 import { eidToBytes } from '../../src/domain/identifiers.ts';
@@ -17,19 +17,19 @@ import { createGroup } from '../../src/services/groups.ts';
 import type { Store } from '../../src/services/ports.ts';
 import { registerEuicc } from '../../src/services/register-euicc.ts';
 import { packages, orders } from '../../src/store/schema.ts';
-import { startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
+import { type TestEim, useTestEim } from '../support/eim.ts';
 import { eidFor } from '../support/pools.ts';
 
-let pki: TestPkiDir;
 let eim: TestEim;
 const T = 'fan';
 const REQUEST = { kind: 'psmo', operations: [{ op: 'listProfileInfo' }] };
 const MEMBERS = 300;
 const CERT = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00); // the eIM only needs to know it has one
 
+useTestEim(1, (_pki, e) => {
+  eim = e;
+});
 beforeAll(async () => {
-  pki = testPki(1);
-  eim = await startTestEim(pki.pki);
   for (let i = 0; i < MEMBERS; i++) {
     // Every 3rd eUICC has no known certificate (a certificate request comes first); every 5th has an
     // association token; every 7th is brainpool; the counters start at different values.
@@ -48,10 +48,6 @@ beforeAll(async () => {
   const full = await registerEuicc(eim.deps, { eid: eidFor(4999), tenantId: T, counterValue: 0x7fffff, euiccCertificate: CERT, tags: ['fan'] });
   void full;
 }, 120_000);
-afterAll(async () => {
-  await eim?.close();
-  pki?.cleanup();
-});
 
 type Row = { o: typeof orders.$inferSelect; p: typeof packages.$inferSelect };
 

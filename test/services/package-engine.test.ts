@@ -1,24 +1,20 @@
 // The package engine end to end, in process: orders become signed packages, a virtual eUICC executes
 // them, and its signed results are verified and applied (SGP.32 v1.2 §2.11, §3). Runs on PGlite, or on
 // PostgreSQL when DATABASE_URL is set.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SGP32Definitions as S } from '../../src/asn1/index.ts';
 import type { Curve } from '../../src/crypto/engine.ts';
 import { fromHex, toHex } from '../../src/lib/bytes.ts';
 import { createOrder } from '../../src/services/create-order.ts';
 import type { VirtualEuicc } from '../../simulators/euicc/euicc.ts';
-import { associatedEuicc, startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
+import { associatedEuicc, type TestEim, type TestPkiDir, useTestEim } from '../support/eim.ts';
 
 let pki: TestPkiDir;
 let eim: TestEim;
 
-beforeAll(async () => {
-  pki = testPki(5);
-  eim = await startTestEim(pki.pki);
-}, 60_000);
-afterAll(async () => {
-  await eim?.close();
-  pki?.cleanup();
+useTestEim(5, (p, e) => {
+  pki = p;
+  eim = e;
 });
 
 const poll = (card: VirtualEuicc, extra: Partial<S.GetEimPackageRequest> = {}) => eim.service.getEimPackage({ eidValue: fromHex(card.eid), ...extra });

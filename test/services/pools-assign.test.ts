@@ -2,7 +2,7 @@
 // download order, the codes follow their orders, enable-after-install runs on a virtual eUICC, new members
 // are served, unassigning disables and deletes the profiles and retires or releases the codes, and two
 // reconcilers racing never hand out a code twice. PGlite, or PostgreSQL with DATABASE_URL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SGP32Definitions as S } from '../../src/asn1/index.ts';
 import { iccidToBytes } from '../../src/domain/identifiers.ts';
 import { fromHex } from '../../src/lib/bytes.ts';
@@ -14,7 +14,7 @@ import { assignPool, assignmentStatus, unassignPool } from '../../src/services/p
 import { createPool, listCodes, retireCode } from '../../src/services/pools.ts';
 import { reconcileAssignments } from '../../src/services/reconcile-assignments.ts';
 import type { VirtualEuicc } from '../../simulators/euicc/euicc.ts';
-import { associatedEuicc, startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
+import { associatedEuicc, type TestEim, type TestPkiDir, useTestEim } from '../support/eim.ts';
 import { iccidFor, intuneCsv, SMDP } from '../support/pools.ts';
 
 let pki: TestPkiDir;
@@ -22,16 +22,14 @@ let eim: TestEim;
 let cards: VirtualEuicc[];
 const T = 'default';
 
+useTestEim(4, (p, e) => {
+  pki = p;
+  eim = e;
+});
 beforeAll(async () => {
-  pki = testPki(4);
-  eim = await startTestEim(pki.pki);
   cards = [];
   for (let i = 0; i < 3; i++) cards.push(await associatedEuicc(eim, pki.dir, pki.pki, 'P-256', i));
 }, 120_000);
-afterAll(async () => {
-  await eim?.close();
-  pki?.cleanup();
-});
 
 const euiccOf = async (card: VirtualEuicc) => (await eim.deps.store.findEuiccByEid(card.eid))!;
 const codesOf = async (pool: string) => (await listCodes(eim.deps, T, pool, { limit: 100 })).items;

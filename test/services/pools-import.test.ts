@@ -1,23 +1,17 @@
 // Importing activation codes into a pool (issue 6 §2): both file formats, every validation reason, both
 // modes, and a 100,000-row file read as a stream. Runs on PGlite, or PostgreSQL with DATABASE_URL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.ts';
 import { importCodes } from '../../src/services/import-pool.ts';
 import { createPool, listCodes, poolCounts } from '../../src/services/pools.ts';
-import { startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
+import { type TestEim, useTestEim } from '../support/eim.ts';
 import { badCheckDigit, iccidFor, intuneCsv, intuneStream, SMDP } from '../support/pools.ts';
 
-let pki: TestPkiDir;
 let eim: TestEim;
 const T = 'acme';
 
-beforeAll(async () => {
-  pki = testPki(1);
-  eim = await startTestEim(pki.pki);
-}, 60_000);
-afterAll(async () => {
-  await eim?.close();
-  pki?.cleanup();
+useTestEim(1, (_pki, e) => {
+  eim = e;
 });
 
 const newPool = async (name: string) => (await createPool(eim.deps, T, name)).id;

@@ -1,27 +1,21 @@
 // Codes are single-use under concurrency (issue 6 §2): two reconcilers serving the same assignment at the
 // same time, plus a second assignment of the same pool to an overlapping group, never give a code to two
 // devices nor two codes to one device. On PostgreSQL (DATABASE_URL) the transactions really interleave.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expireOverdueOrders } from '../../src/services/expire-orders.ts';
 import { changeMembers, createGroup } from '../../src/services/groups.ts';
 import { importCodes } from '../../src/services/import-pool.ts';
 import { createPool, listCodes } from '../../src/services/pools.ts';
 import { reconcileAssignments, startPoolReconciler } from '../../src/services/reconcile-assignments.ts';
 import { registerEuicc } from '../../src/services/register-euicc.ts';
-import { startTestEim, testPki, type TestEim, type TestPkiDir } from '../support/eim.ts';
+import { type TestEim, useTestEim } from '../support/eim.ts';
 import { eidFor, iccidFor, intuneCsv } from '../support/pools.ts';
 
-let pki: TestPkiDir;
 let eim: TestEim;
 const T = 'racing';
 
-beforeAll(async () => {
-  pki = testPki(1);
-  eim = await startTestEim(pki.pki);
-}, 60_000);
-afterAll(async () => {
-  await eim?.close();
-  pki?.cleanup();
+useTestEim(1, (_pki, e) => {
+  eim = e;
 });
 
 describe('single-use codes under concurrency', () => {

@@ -1,5 +1,6 @@
 // An eIM core (services on a test database) and a virtual eUICC associated with it, for in-process tests.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PKIX1Explicit88 as X, SGP32Definitions as S } from '../../src/asn1/index.ts';
@@ -65,6 +66,25 @@ export async function startTestEim(pki: LoadedPki): Promise<TestEim> {
       await database.close();
     },
   };
+}
+
+/**
+ * A test PKI with `euiccs` eUICCs per curve and a test eIM on it for the whole file: started before the
+ * file's tests (hooks registered after this one run after it), closed and removed after them. `ready`
+ * hands both to the file's variables.
+ */
+export function useTestEim(euiccs: number, ready: (pki: TestPkiDir, eim: TestEim) => void): void {
+  let pki: TestPkiDir | undefined;
+  let eim: TestEim | undefined;
+  beforeAll(async () => {
+    pki = testPki(euiccs);
+    eim = await startTestEim(pki.pki);
+    ready(pki, eim);
+  }, 60_000);
+  afterAll(async () => {
+    await eim?.close();
+    pki?.cleanup();
+  });
 }
 
 /** The EimConfigurationData an operator provisions on a device for this eIM (AddInitialEim). */
