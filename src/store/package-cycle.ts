@@ -19,7 +19,7 @@ const names = new Map<string, string>();
  * Runs a hot statement as a named prepared statement: PostgreSQL parses and plans it once per connection
  * instead of on every call. The name follows the text (a statement's variants get their own names).
  */
-async function rows(q: Queryable, query: SQL): Promise<Row[]> {
+export async function rows(q: Queryable, query: SQL): Promise<Row[]> {
   const compiled = dialect.sqlToQuery(query);
   let name = names.get(compiled.sql);
   if (!name) {
@@ -56,6 +56,33 @@ function orderChangeCtes(target: SQL, change: OrderChange): SQL {
       SELECT ${e.tenantId}, ${e.type}, ${e.subjectType}, ${e.subjectId}, ${json(e.data)} FROM ord WHERE ord.before IS DISTINCT FROM ${change.patch.status} RETURNING id)`;
 }
 
+/** A row of the result-context query (single or batched) as a ResultContext. */
+export function resultContextOf(r: Row | undefined): ResultContext {
+  const associationToken = num(r?.association_token);
+  if (!r || r.id === null || r.id === undefined) return { associationToken, pkg: undefined };
+  return {
+    associationToken,
+    pkg: {
+      id: Number(r.id),
+      orderId: String(r.order_id),
+      euiccId: Number(r.euicc_id),
+      kind: r.kind as Pkg['kind'],
+      eimTransactionId: new Uint8Array(r.eim_transaction_id as Uint8Array),
+      counterValue: num(r.counter_value),
+      status: r.status as Pkg['status'],
+      order: {
+        id: String(r.order_id),
+        tenantId: String(r.tenant_id),
+        kind: r.order_kind as Pkg['order']['kind'],
+        request: r.request as Pkg['order']['request'],
+        status: r.order_status as Pkg['order']['status'],
+        attempts: Number(r.attempts),
+        activationCodeId: num(r.activation_code_id),
+      },
+    },
+  };
+}
+
 export function packageCycleRepositories(q: Queryable): PackageCycleRepositories {
   return {
     async findResultContext(euiccId, eimId, eimTransactionId, counterValue): Promise<ResultContext> {
@@ -76,29 +103,7 @@ export function packageCycleRepositories(q: Queryable): PackageCycleRepositories
         ) AS p ON true
         LEFT JOIN orders o ON o.id = p.order_id`,
       );
-      const associationToken = num(r?.association_token);
-      if (!r || r.id === null || r.id === undefined) return { associationToken, pkg: undefined };
-      return {
-        associationToken,
-        pkg: {
-          id: Number(r.id),
-          orderId: String(r.order_id),
-          euiccId: Number(r.euicc_id),
-          kind: r.kind as Pkg['kind'],
-          eimTransactionId: new Uint8Array(r.eim_transaction_id as Uint8Array),
-          counterValue: num(r.counter_value),
-          status: r.status as Pkg['status'],
-          order: {
-            id: String(r.order_id),
-            tenantId: String(r.tenant_id),
-            kind: r.order_kind as Pkg['order']['kind'],
-            request: r.request as Pkg['order']['request'],
-            status: r.order_status as Pkg['order']['status'],
-            attempts: Number(r.attempts),
-            activationCodeId: num(r.activation_code_id),
-          },
-        },
-      };
+      return resultContextOf(r);
     },
 
     async claimPackageDelivery(packageId, at, change) {

@@ -11,6 +11,7 @@ import { poolRepositories } from './pools.ts';
 import { orderRepositories } from './order-queries.ts';
 import { downloadSessionRepositories } from './download-sessions.ts';
 import { packageCycleRepositories } from './package-cycle.ts';
+import { batchedCycle } from './batched-cycle.ts';
 import { fanOutRepositories } from './fan-out.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
@@ -39,7 +40,8 @@ function hotReads(q: Queryable) {
   };
 }
 
-function repositories(q: Queryable, inTx: boolean): Repositories {
+/** Every statement on its own (the store outside transactions batches the package cycle's, see createStore). */
+export function repositories(q: Queryable, inTx: boolean): Repositories {
   const hot = inTx ? undefined : hotReads(q);
   return {
     ...downloadSessionRepositories(q),
@@ -235,9 +237,15 @@ function repositories(q: Queryable, inTx: boolean): Repositories {
   };
 }
 
+/**
+ * The store on `db`. Outside transactions, the package cycle's hot statements are batched across
+ * concurrent callers (batched-cycle.ts); inside a transaction every call is its own statement.
+ */
 export function createStore(db: Db): Store {
+  const single = repositories(db, false);
   return {
-    ...repositories(db, false),
+    ...single,
+    ...batchedCycle(db, single).repositories,
     transaction: (fn) => db.transaction((tx) => fn(repositories(tx, true))),
   };
 }
