@@ -2,6 +2,7 @@
 // answering it), shaped so that each step is one statement: one round trip, atomic on its own or inside
 // a caller's transaction. The use cases decide; these only write what they are told, all or nothing.
 import type { EimPackage, Order, OrderStatus, ResultRecord } from '../domain/records.ts';
+import type { PlannedProfile } from '../domain/inventory.ts';
 import type { NewEvent, OrderPatch } from './ports.ts';
 
 /** The order a package belongs to, as the cycle needs it. */
@@ -15,6 +16,11 @@ export interface ResultContext {
    * The package with this eimTransactionId (of any eUICC: the caller checks it is this eUICC's), or when
    * there is none, the eUICC's package with this counterValue.
    */
+  /**
+   * The eUICC's profile inventory when it was read, and the value the answer compares to check it has not
+   * changed since (a plan made from it is written only onto the same inventory).
+   */
+  inventory: { profiles: PlannedProfile[]; check: unknown };
   pkg: (Pick<EimPackage, 'id' | 'orderId' | 'euiccId' | 'kind' | 'eimTransactionId' | 'counterValue' | 'status'> & { order: PackageOrder }) | undefined;
 }
 
@@ -32,6 +38,17 @@ export interface AnsweredEuicc {
   inventoryStale?: boolean;
 }
 
+/** The inventory a result changes: the plan made from ResultContext.inventory, and that inventory's check value. */
+export interface InventoryWrite {
+  check: unknown;
+  upserts: PlannedProfile[];
+  deletes: string[];
+  events: NewEvent[];
+}
+
+/** answered: this call answered the package; alreadyAnswered: only the result was recorded; inventoryChanged: nothing was written. */
+export type AnswerOutcome = 'answered' | 'alreadyAnswered' | 'inventoryChanged';
+
 export interface PackageCycleRepositories {
   findResultContext(euiccId: number, eimId: string, eimTransactionId: Uint8Array | undefined, counterValue: number): Promise<ResultContext>;
   /**
@@ -41,7 +58,8 @@ export interface PackageCycleRepositories {
   claimPackageDelivery(packageId: number, at: Date, change: OrderChange): Promise<boolean>;
   /**
    * Records `result`, and unless the package was already answered: marks it answered, applies `change`
-   * to its order and `euicc` to its eUICC. One statement. True when this call answered the package.
+   * to its order, `euicc` to its eUICC and `inventory` to its profiles. One statement. With `inventory`,
+   * nothing at all is written when the eUICC's inventory is no longer the one the plan was made from.
    */
-  answerPackage(packageId: number, at: Date, result: ResultRecord, change: OrderChange, euicc: AnsweredEuicc): Promise<boolean>;
+  answerPackage(packageId: number, at: Date, result: ResultRecord, change: OrderChange, euicc: AnsweredEuicc, inventory?: InventoryWrite): Promise<AnswerOutcome>;
 }

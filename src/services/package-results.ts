@@ -7,6 +7,7 @@ import { randomBytes } from '../crypto/engine.ts';
 import { euiccSignEPE, euiccSignEPR } from '../crypto/signatures.ts';
 import { bytesEqual, toHex } from '../lib/bytes.ts';
 import { interpretPackageResult, type InventoryChange } from '../domain/results.ts';
+import { planInventory, type ProfileEvent } from '../domain/inventory.ts';
 import type { Euicc, Order, ResultRecord } from '../domain/records.ts';
 import type { ServiceDeps } from './deps.ts';
 import { changesAlone, eventRow, orderChange, updateOrder } from './events.ts';
@@ -56,7 +57,7 @@ async function takeSignedResult(deps: ServiceDeps, euicc: Euicc, signed: S.Euicc
   const seq = Number(data.seqNumber);
   const counter = Number(data.counterValue);
   const der = S.EuiccPackageResult.encode({ euiccPackageResultSigned: { ...signed, euiccPackageResultDataSigned: verbatim(raw) } });
-  const { associationToken, pkg } = await resultContext(deps, euicc, data.eimTransactionId, counter);
+  const { associationToken, pkg, inventory } = await resultContext(deps, euicc, data.eimTransactionId, counter);
   const v = await verify(deps, euicc, associationToken, (key, token) => euiccSignEPR.verify(key, signed.euiccSignEPR, raw, token));
   const problem = !v.accepted
     ? v.reason
@@ -99,15 +100,19 @@ async function takeSignedResult(deps: ServiceDeps, euicc: Euicc, signed: S.Euicc
   // A fresh full inventory clears the stale mark, even after a rollback; a rollback alone sets it.
   const inventoryStale = changes.some((c) => c.kind === 'replace') ? false : rolledBack ? true : undefined;
   const answered = { id: euicc.id, lastSeqNumber: seq, ...(inventoryStale !== undefined ? { inventoryStale } : {}) };
-  // The result, the package, the order, its event and the eUICC's seqNumber in one statement; the
-  // inventory it changes (when it changes one) in the same transaction.
-  if (changes.length === 0 && changesAlone(order)) {
-    await deps.store.answerPackage(pkg!.id, now, record, orderChange(order, euicc.eid, patch), answered);
-    return [seq];
+  // The result, the package, the order, its event, the eUICC's seqNumber, and the inventory it changes
+  // with the profiles' events, in one statement: the inventory plan is made from the inventory read with
+  // the result context, and written only if that is still the inventory.
+  if (changesAlone(order)) {
+    const plan = changes.length ? planInventory(inventory.profiles, changes) : undefined;
+    const write = plan && { check: inventory.check, upserts: plan.upserts, deletes: plan.deletes, events: profileEventRows(euicc, plan.events) };
+    const outcome = await deps.store.answerPackage(pkg!.id, now, record, orderChange(order, euicc.eid, patch), plan?.stale ? { ...answered, inventoryStale: true } : answered, write);
+    if (outcome !== 'inventoryChanged') return [seq];
   }
+  // The inventory changed in between (or the order moves more than itself): in one transaction, on the inventory as it is then.
   await deps.store.transaction(async (tx) => {
     if (changesAlone(order)) {
-      if (!(await tx.answerPackage(pkg!.id, now, record, orderChange(order, euicc.eid, patch), answered))) return;
+      if ((await tx.answerPackage(pkg!.id, now, record, orderChange(order, euicc.eid, patch), answered)) !== 'answered') return;
     } else {
       await tx.insertResult(record);
       await tx.updatePackage(pkg!.id, { status: 'answered', answeredAt: now });
@@ -124,74 +129,19 @@ function failureMessage(outcomes: { operation: string; ok: boolean; name?: strin
   return f ? `${f.operation} failed: ${f.name ?? 'code'} (${f.code})` : 'the eUICC did not execute every operation';
 }
 
-/** Applies inventory changes and writes their events; `known` (the eUICC's tenant and EID) spares a query. */
+/** The event rows of a plan's profile events, for the eUICC they happened on. */
+export function profileEventRows(euicc: Pick<Euicc, 'tenantId' | 'eid'>, events: ProfileEvent[]): ReturnType<typeof eventRow>[] {
+  return events.map((e) => eventRow(euicc.tenantId, e.type, { type: 'profile', id: `${euicc.eid}/${e.iccid}` }, { eid: euicc.eid, iccid: e.iccid, ...e.data }));
+}
+
+/** Applies inventory changes and writes their events (inside `tx`); `known` (the eUICC's tenant and EID) spares a query. */
 export async function applyInventory(tx: Repositories, euiccId: number, changes: InventoryChange[], known?: Pick<Euicc, 'tenantId' | 'eid'>): Promise<void> {
   if (changes.length === 0) return;
   const euicc = known ?? (await tx.findEuiccById(euiccId))!;
-  // The profile events of all changes, written in order in one statement at the end (same transaction).
-  const events: ReturnType<typeof eventRow>[] = [];
-  const event = (type: string, iccid: string, data: Record<string, unknown> = {}): void => {
-    events.push(eventRow(euicc.tenantId, type, { type: 'profile', id: `${euicc.eid}/${iccid}` }, { eid: euicc.eid, iccid, ...data }));
-  };
-  for (const c of changes) {
-    switch (c.kind) {
-      case 'replace': {
-        const before = new Map((await tx.replaceProfiles(euiccId, c.profiles.map((p) => ({ ...p, euiccId })))).map((p) => [p.iccid, p]));
-        for (const p of c.profiles) {
-          const old = before.get(p.iccid);
-          if (!old) event('profile.discovered', p.iccid, { state: p.state });
-          else if (old.state !== p.state) event(`profile.${p.state}`, p.iccid);
-        }
-        for (const iccid of before.keys()) if (!c.profiles.some((p) => p.iccid === iccid)) event('profile.deleted', iccid);
-        break;
-      }
-      case 'upsert': {
-        const before = new Map((await tx.listProfiles(euiccId)).map((p) => [p.iccid, p]));
-        for (const p of c.profiles) {
-          await tx.upsertProfile({ ...p, euiccId });
-          const old = before.get(p.iccid);
-          if (!old) event('profile.installed', p.iccid, { state: p.state, isdpAid: p.isdpAid });
-          else if (old.state !== p.state) event(`profile.${p.state}`, p.iccid);
-        }
-        break;
-      }
-      case 'enable':
-      case 'disable': {
-        const profiles = await tx.listProfiles(euiccId);
-        for (const p of profiles) {
-          // SGP.32 v1.2: one enabled profile at a time; enabling one disables the one that was enabled.
-          const state = p.iccid === c.iccid ? (c.kind === 'enable' ? 'enabled' : 'disabled') : c.kind === 'enable' ? 'disabled' : p.state;
-          if (state !== p.state) {
-            await tx.upsertProfile({ ...p, state });
-            event(`profile.${state}`, p.iccid);
-          }
-        }
-        if (!profiles.some((p) => p.iccid === c.iccid)) {
-          const state = c.kind === 'enable' ? 'enabled' : 'disabled';
-          await tx.upsertProfile({ euiccId, iccid: c.iccid, isdpAid: null, state, profileClass: null, profileName: null, serviceProviderName: null, nickname: null, fallbackAttribute: false });
-          event(`profile.${state}`, c.iccid);
-        }
-        break;
-      }
-      case 'delete':
-        await tx.deleteProfile(euiccId, c.iccid);
-        event('profile.deleted', c.iccid);
-        break;
-      case 'fallback':
-        for (const p of await tx.listProfiles(euiccId)) {
-          const f = p.iccid === c.iccid;
-          if (f !== p.fallbackAttribute) {
-            await tx.upsertProfile({ ...p, fallbackAttribute: f });
-            event('profile.updated', p.iccid, { fallbackAttribute: f });
-          }
-        }
-        break;
-      case 'stale':
-        await tx.updateEuicc(euiccId, { inventoryStale: true });
-        break;
-    }
-  }
-  if (events.length) await tx.insertEvents(events);
+  const plan = planInventory(await tx.listProfiles(euiccId), changes);
+  await tx.writeProfiles(euiccId, plan.upserts, plan.deletes);
+  if (plan.stale) await tx.updateEuicc(euiccId, { inventoryStale: true });
+  if (plan.events.length) await tx.insertEvents(profileEventRows(euicc, plan.events));
 }
 
 async function takeSignedError(deps: ServiceDeps, euicc: Euicc, signed: S.EuiccPackageErrorSigned): Promise<void> {

@@ -62,10 +62,8 @@ export interface Repositories extends DownloadSessionRepositories, GroupReposito
   insertResult(values: ResultRecord): Promise<void>;
 
   listProfiles(euiccId: number): Promise<ProfileRecord[]>;
-  /** Replaces the eUICC's inventory; returns the profiles it had before. */
-  replaceProfiles(euiccId: number, profiles: Omit<ProfileRecord, 'updatedAt'>[]): Promise<Pick<ProfileRecord, 'iccid' | 'state'>[]>;
-  upsertProfile(profile: Omit<ProfileRecord, 'updatedAt'>): Promise<void>;
-  deleteProfile(euiccId: number, iccid: string): Promise<void>;
+  /** Writes `upserts` (inserted or overwritten, updatedAt now) and removes the `deletes` ICCIDs of one eUICC's inventory. */
+  writeProfiles(euiccId: number, upserts: Omit<ProfileRecord, 'euiccId' | 'updatedAt'>[], deletes: string[]): Promise<void>;
 
   insertEvent(values: NewEvent): Promise<EventRecord>;
   /** A tenant's events with id > afterId, oldest first. */

@@ -168,22 +168,27 @@ export function repositories(q: Queryable, inTx: boolean): Repositories {
     async listProfiles(euiccId) {
       return (await q.select().from(profiles).where(eq(profiles.euiccId, euiccId)).orderBy(asc(profiles.iccid))) as ProfileRecord[];
     },
-    async replaceProfiles(euiccId, list) {
-      const before = await q.delete(profiles).where(eq(profiles.euiccId, euiccId)).returning({ iccid: profiles.iccid, state: profiles.state });
-      if (list.length) await q.insert(profiles).values(list);
-      return before as { iccid: string; state: 'enabled' | 'disabled' }[];
-    },
-    async upsertProfile(p) {
-      const { euiccId, iccid, ...rest } = p;
-      await q
-        .insert(profiles)
-        .values(p)
-        .onConflictDoUpdate({ target: [profiles.euiccId, profiles.iccid], set: { ...rest, updatedAt: new Date() } });
-      void euiccId;
-      void iccid;
-    },
-    async deleteProfile(euiccId, iccid) {
-      await q.delete(profiles).where(and(eq(profiles.euiccId, euiccId), eq(profiles.iccid, iccid)));
+    async writeProfiles(euiccId, upserts, deletes) {
+      if (deletes.length) await q.delete(profiles).where(and(eq(profiles.euiccId, euiccId), inArray(profiles.iccid, deletes)));
+      if (upserts.length) {
+        const updatedAt = new Date();
+        await q
+          .insert(profiles)
+          .values(upserts.map((p) => ({ ...p, euiccId, updatedAt })))
+          .onConflictDoUpdate({
+            target: [profiles.euiccId, profiles.iccid],
+            set: {
+              isdpAid: sql`excluded.isdp_aid`,
+              state: sql`excluded.state`,
+              profileClass: sql`excluded.profile_class`,
+              profileName: sql`excluded.profile_name`,
+              serviceProviderName: sql`excluded.service_provider_name`,
+              nickname: sql`excluded.nickname`,
+              fallbackAttribute: sql`excluded.fallback_attribute`,
+              updatedAt: sql`excluded.${sql.identifier(profiles.updatedAt.name)}`,
+            },
+          });
+      }
     },
 
     async insertEvent(values) {

@@ -206,7 +206,7 @@ describe('show, update and delete an eUICC', () => {
     const eid = makeEid(500);
     await t.call('POST', '/api/v1/euiccs', op, { eid });
     const e = (await eim.deps.store.findEuiccByEid(eid))!;
-    await eim.deps.store.replaceProfiles(e.id, [{ euiccId: e.id, iccid: '8901000000000000101', isdpAid: 'a0000005591010ffffffff8900001000', state: 'enabled', profileClass: 'operational', profileName: 'A', serviceProviderName: 'Op A', nickname: null, fallbackAttribute: false }]);
+    await eim.deps.store.writeProfiles(e.id, [{ iccid: '8901000000000000101', isdpAid: 'a0000005591010ffffffff8900001000', state: 'enabled', profileClass: 'operational', profileName: 'A', serviceProviderName: 'Op A', nickname: null, fallbackAttribute: false }], []);
     await eim.deps.store.touchEuiccs(new Map([[e.id, new Date('2025-02-03T04:05:06.789Z')]]));
     const pending = await t.call('POST', '/api/v1/orders', op, { eid, kind: 'euiccData' });
     const past = await t.call('POST', '/api/v1/orders', op, { eid, kind: 'download', contactDefaultSmdp: true });

@@ -92,6 +92,36 @@ describe.each<[Curve, number]>([
     expect(types.indexOf('order.queued')).toBeLessThan(types.indexOf('order.done'));
   });
 
+  it('a result whose inventory changed between reading and writing it is applied in a transaction, on the inventory as it then is', async () => {
+    const order = await createOrder(eim.deps, { eid: card.eid, request: { kind: 'psmo', operations: [{ op: 'disable', iccid: '8901000000000000202' }] } });
+    const euicc = (await eim.deps.store.findEuiccByEid(card.eid))!;
+    const store = eim.deps.store;
+    const read = store.findResultContext;
+    const [b] = (await store.listProfiles(euicc.id)).filter((p) => p.iccid === '8901000000000000202');
+    store.findResultContext = async (...args) => {
+      const ctx = await read(...args);
+      // Another writer (an operator, another instance) changes the inventory after the result context was read.
+      await store.writeProfiles(euicc.id, [{ ...b!, nickname: 'meanwhile' }], []);
+      return ctx;
+    };
+    try {
+      expect(await executeOnce(card)).toHaveProperty('eimAcknowledgements');
+    } finally {
+      store.findResultContext = read;
+    }
+    expect((await orderOf(order.id)).status).toBe('done');
+    // A plan made from the inventory as read would have written the old nickname back; it was made again on the new one.
+    const now = await eim.deps.store.listProfiles(euicc.id);
+    expect(now.map((p) => [p.iccid, p.state, p.nickname])).toEqual([
+      ['8901000000000000101', 'disabled', null],
+      ['8901000000000000202', 'disabled', 'meanwhile'],
+    ]);
+    const events = (await eim.deps.store.listEvents('default', 0, 10_000)).filter((e) => e.subjectId === order.id || e.subjectId === `${card.eid}/8901000000000000202`);
+    expect(events.map((e) => e.type).slice(-3)).toEqual(['order.delivered', 'order.done', 'profile.disabled']);
+    expect(events.filter((e) => e.type === 'order.done')).toHaveLength(1);
+    await store.writeProfiles(euicc.id, [{ ...b!, state: 'disabled', nickname: null }], []);
+  });
+
   it('keeps the spec result codes of a failed operation verbatim', async () => {
     const order = await createOrder(eim.deps, { eid: card.eid, request: { kind: 'psmo', operations: [{ op: 'disable', iccid: '8901000000000000999' }] } });
     await executeOnce(card);

@@ -7,7 +7,8 @@ import type { OrderChange } from '../../src/services/package-cycle-ports.ts';
 import { batchedCycle } from '../../src/store/batched-cycle.ts';
 import type { Database } from '../../src/store/database.ts';
 import { repositories } from '../../src/store/repositories.ts';
-import { associations, euiccs, events, orders, packages, results } from '../../src/store/schema.ts';
+import { associations, euiccs, events, orders, packages, profiles, results } from '../../src/store/schema.ts';
+import type { PlannedProfile } from '../../src/domain/inventory.ts';
 import { openTestDatabase, usingPostgres } from '../support/database.ts';
 
 let database: Database;
@@ -121,7 +122,7 @@ describe(`batched package cycle statements on ${usingPostgres ? 'PostgreSQL' : '
         change(d.pkgs[0]!.orderId, 'done', at),
         { id: d.id, lastSeqNumber: seq, ...(stale === undefined ? {} : { inventoryStale: stale }) },
       );
-    expect(await Promise.all([answer(devices[0]!, 5), answer(devices[1]!, 6, true), answer(devices[2]!, 7)])).toEqual([true, true, true]);
+    expect(await Promise.all([answer(devices[0]!, 5), answer(devices[1]!, 6, true), answer(devices[2]!, 7)])).toEqual(['answered', 'answered', 'answered']);
     expect(batchers.answer!.stats).toEqual({ statements: 1, items: 3 });
     for (const [k, d] of devices.entries()) {
       const [p] = await database.db.select().from(packages).where(eq(packages.id, d.pkgs[0]!.id));
@@ -135,11 +136,60 @@ describe(`batched package cycle statements on ${usingPostgres ? 'PostgreSQL' : '
       expect(await eventsOf(d.pkgs[0]!.orderId)).toEqual(['order.done']);
     }
     // Answered again (a replayed result): the result is kept, nothing else changes.
-    expect(await Promise.all([answer(devices[0]!, 8), answer(devices[1]!, 9)])).toEqual([false, false]);
+    expect(await Promise.all([answer(devices[0]!, 8), answer(devices[1]!, 9)])).toEqual(['alreadyAnswered', 'alreadyAnswered']);
     const [e0] = await database.db.select().from(euiccs).where(eq(euiccs.id, devices[0]!.id));
     expect(e0!.lastSeqNumber).toBe(5);
     const [{ n }] = (await database.db.select({ n: sql<number>`count(*)::int` }).from(results).where(eq(results.euiccId, devices[0]!.id))) as [{ n: number }];
     expect(Number(n)).toBe(2);
     expect(await eventsOf(devices[0]!.pkgs[0]!.orderId)).toEqual(['order.done']);
+  });
+
+  it('answers with an inventory plan: profiles written and their events after the order event; a plan made from an older inventory writes nothing', async () => {
+    const single = repositories(database.db, false);
+    const { repositories: batched } = batchedCycle(database.db, single);
+    const [a, b] = await Promise.all([51, 52].map((n) => euiccWith(n, ['delivered'])));
+    const db = database.db;
+    const row = { isdpAid: null, profileClass: null, profileName: null, serviceProviderName: null, nickname: null, fallbackAttribute: false };
+    await db.insert(profiles).values([
+      { euiccId: a!.id, iccid: '8901', state: 'enabled', ...row },
+      { euiccId: a!.id, iccid: '8902', state: 'disabled', ...row },
+      { euiccId: b!.id, iccid: '8903', state: 'enabled', ...row },
+    ]);
+    const [ctxA, ctxB] = await Promise.all([a!, b!].map((d) => batched.findResultContext(d.id, 'eim.test', d.pkgs[0]!.txid, 1)));
+    expect(ctxA!.inventory.profiles.map((p) => [p.iccid, p.state])).toEqual([
+      ['8901', 'enabled'],
+      ['8902', 'disabled'],
+    ]);
+    // b's inventory changes after it was read (another result, an operator): b's plan no longer applies.
+    await db.update(profiles).set({ nickname: 'renamed' }).where(eq(profiles.euiccId, b!.id));
+    const at = new Date('2026-11-22T12:00:00.000Z');
+    const ev = (d: { id: number }, type: string, iccid: string) => ({ tenantId: 'default', type, subjectType: 'profile', subjectId: `${d.id}/${iccid}`, data: { iccid } });
+    const answer = (d: NonNullable<typeof a>, check: unknown, upserts: PlannedProfile[], deletes: string[], evs: ReturnType<typeof ev>[]) =>
+      batched.answerPackage(
+        d.pkgs[0]!.id,
+        at,
+        { euiccId: d.id, packageId: d.pkgs[0]!.id, kind: 'euiccPackageResult', seqNumber: 1, der: Uint8Array.of(1), verified: true },
+        change(d.pkgs[0]!.orderId, 'done', at),
+        { id: d.id, lastSeqNumber: 1, inventoryStale: false },
+        { check, upserts, deletes, events: evs },
+      );
+    const outcomes = await Promise.all([
+      answer(a!, ctxA!.inventory.check, [{ iccid: '8902', state: 'enabled', ...row }, { iccid: '8909', state: 'disabled', ...row }], ['8901'], [ev(a!, 'profile.enabled', '8902'), ev(a!, 'profile.deleted', '8901'), ev(a!, 'profile.discovered', '8909')]),
+      answer(b!, ctxB!.inventory.check, [], ['8903'], [ev(b!, 'profile.deleted', '8903')]),
+    ]);
+    expect(outcomes).toEqual(['answered', 'inventoryChanged']);
+    const inv = async (id: number) => (await db.select().from(profiles).where(eq(profiles.euiccId, id))).map((p) => [p.iccid, p.state, p.updatedAt.getTime() === at.getTime()]).sort();
+    expect(await inv(a!.id)).toEqual([
+      ['8902', 'enabled', true],
+      ['8909', 'disabled', true],
+    ]);
+    const feed = (await db.select().from(events).where(sql`${events.id} > 0`).orderBy(events.id)).filter((e) => e.subjectId === a!.pkgs[0]!.orderId || e.subjectId.startsWith(`${a!.id}/`));
+    expect(feed.map((e) => e.type)).toEqual(['order.done', 'profile.enabled', 'profile.deleted', 'profile.discovered']);
+    // b: nothing written, not even the result (the caller plans again in a transaction and records it then).
+    expect(await inv(b!.id)).toEqual([['8903', 'enabled', false]]);
+    expect(await db.select().from(results).where(eq(results.euiccId, b!.id))).toEqual([]);
+    const [pb] = await db.select().from(packages).where(eq(packages.id, b!.pkgs[0]!.id));
+    expect(pb!.status).toBe('delivered');
+    expect(await eventsOf(b!.pkgs[0]!.orderId)).toEqual([]);
   });
 });
