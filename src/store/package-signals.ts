@@ -1,5 +1,6 @@
 // The database side of the package hint (src/services/package-hint.ts): the announcements the
-// drizzle/0004 trigger sends on eim_packages, and the eUICCs with an open package now.
+// drizzle/0004 and 0007 triggers send on eim_packages (a comma-separated list of eUICC ids per INSERT
+// statement, one id per reopened package), and the eUICCs with an open package now.
 import { inArray } from 'drizzle-orm';
 import type { PackageSignals } from '../services/package-hint.ts';
 import type { Database } from './database.ts';
@@ -12,8 +13,10 @@ export function packageSignals(database: Database): PackageSignals {
     listen: (h) =>
       database.listen(PACKAGE_CHANNEL, {
         onMessage(payload) {
-          const id = Number(payload);
-          if (Number.isSafeInteger(id)) h.onOpened(id);
+          for (const part of payload.split(',')) {
+            const id = Number(part);
+            if (part !== '' && Number.isSafeInteger(id)) h.onOpened(id);
+          }
         },
         onListening: h.onListening,
         onLost: h.onLost,
