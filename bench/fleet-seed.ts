@@ -17,6 +17,9 @@ export interface SeedDevice {
   euiccCertificate?: Uint8Array;
   eumCertificate?: Uint8Array;
   associationToken?: number;
+  /** The validated key and its check value, as registerEuicc keeps them (src/services/euicc-keys.ts). */
+  euiccPublicKey?: Uint8Array;
+  euiccKeyCheck?: Uint8Array;
 }
 
 /** Inserts the devices (and this eIM's association with each, counter 0); returns the seconds it took. */
@@ -28,7 +31,7 @@ export async function seedFleet(database: BenchDatabase, eimId: string, devices:
       const part = devices.slice(i, i + BATCH);
       const rows = await db.db
         .insert(euiccs)
-        .values(part.map((d) => ({ eid: d.eid, euiccCertificate: d.euiccCertificate ?? null, eumCertificate: d.eumCertificate ?? null })))
+        .values(part.map((d) => ({ eid: d.eid, euiccCertificate: d.euiccCertificate ?? null, eumCertificate: d.eumCertificate ?? null, euiccPublicKey: d.euiccPublicKey ?? null, euiccKeyCheck: d.euiccKeyCheck ?? null })))
         .returning({ id: euiccs.id, eid: euiccs.eid });
       const token = new Map(part.map((d) => [d.eid, d.associationToken ?? null]));
       await db.db.insert(associations).values(rows.map((r) => ({ euiccId: r.id, eimId, counterValue: 0, associationToken: token.get(r.eid) ?? null })));

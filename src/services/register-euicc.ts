@@ -6,6 +6,7 @@ import type { Euicc, VerificationPolicy } from '../domain/records.ts';
 import type { Curve } from '../crypto/engine.ts';
 import type { ServiceDeps } from './deps.ts';
 import { emit } from './events.ts';
+import { checkEuiccCertificate, euiccKeyPatch } from './euicc-keys.ts';
 
 export interface RegisterEuiccInput {
   eid: string;
@@ -34,6 +35,15 @@ export async function registerEuicc(deps: ServiceDeps, input: RegisterEuiccInput
   if (input.injectUrl !== undefined && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(input.injectUrl)) throw invalid('injectUrl', 'must be an https:// URL');
   const counterValue = input.counterValue ?? 0;
   if (!Number.isSafeInteger(counterValue) || counterValue < 0 || counterValue > 0x7fffff) throw invalid('counterValue', 'must be an integer from 0 to 8388607');
+  // SGP.32 v1.2 §3.4: results are verified with the eUICC certificate's key, taken only from a chain that
+  // validates to a configured CI and names this EID. Checked here, so a certificate that can never verify a
+  // result is refused now rather than every result being rejected later; the validated key is kept.
+  let key = {};
+  if (input.euiccCertificate && policy === 'enforce') {
+    const check = await checkEuiccCertificate(deps, eid, input.euiccCertificate, input.eumCertificate ?? null);
+    if (!check.ok) throw invalid('euiccCertificate', `does not validate: ${check.message} (${check.code})`);
+    key = euiccKeyPatch(deps, input.euiccCertificate, input.eumCertificate ?? null, check.publicKey);
+  }
   return deps.store.transaction(async (tx) => {
     if (await tx.findEuiccByEid(eid)) throw new DomainError('ERR_CONFLICT', `eUICC ${eid} is already registered`, 'eid');
     const euicc = await tx.insertEuicc({
@@ -43,6 +53,7 @@ export async function registerEuicc(deps: ServiceDeps, input: RegisterEuiccInput
       verificationPolicy: policy,
       euiccCertificate: input.euiccCertificate ?? null,
       eumCertificate: input.eumCertificate ?? null,
+      ...key,
       tags: input.tags ?? [],
       attributes: input.attributes ?? {},
       ...(input.injectUrl ? { injectUrl: input.injectUrl } : {}),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/crypto/engine.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
 import { euiccPublicKey } from '../../src/services/euicc-keys.ts';
+import { registerEuicc } from '../../src/services/register-euicc.ts';
 import type { Database } from '../../src/store/database.ts';
 import { createStore } from '../../src/store/repositories.ts';
 import { openTestDatabase } from '../support/database.ts';
@@ -14,9 +15,9 @@ let db: Database;
 let deps: ServiceDeps;
 
 beforeAll(async () => {
-  pki = testPki(3);
+  pki = testPki(5);
   db = await openTestDatabase();
-  deps = { store: createStore(db.db), eim: { eimId: 'eim.keys.example', signers: {} }, trustAnchors: pki.pki.trustAnchors, log: { info() {}, warn() {}, error() {} }, now: () => new Date(), defaultOrderTtlMs: 3600_000 };
+  deps = { store: createStore(db.db), eim: { eimId: 'eim.keys.example', signers: { [pki.pki.sets[0]!.curve]: pki.pki.sets[0]!.roles.eimSign!.signer! } }, trustAnchors: pki.pki.trustAnchors, log: { info() {}, warn() {}, error() {} }, now: () => new Date(), defaultOrderTtlMs: 3600_000 };
 }, 60_000);
 afterAll(async () => {
   await db?.close();
@@ -57,5 +58,27 @@ describe('eUICC public keys', () => {
     // Another eUICC certificate (here: another card's) with the old key kept: validated again, refused (EID mismatch).
     const foreign = pki.pki.sets[0]!.euiccs[0]!.certificate.der;
     expect(await euiccPublicKey(deps, { ...kept, id: row.id + 3_000_000, euiccCertificate: foreign })).toBeUndefined();
+  });
+
+  it('registration validates a given eUICC certificate (SGP.32 v1.2 §3.4): refused with a reason, or its key kept at once', async () => {
+    const set = pki.pki.sets[0]!;
+    const [a, b] = [set.euiccs[3]!, set.euiccs[4]!];
+    // Another card's certificate for this EID: refused, nothing registered.
+    await expect(registerEuicc(deps, { eid: a.eid, curve: set.curve, euiccCertificate: b.certificate.der, eumCertificate: set.eum.certificate.der })).rejects.toMatchObject({
+      code: 'ERR_VALIDATION',
+      field: 'euiccCertificate',
+      message: expect.stringContaining('ERR_CERT_EID'),
+    });
+    expect(await deps.store.findEuiccByEid(a.eid)).toBeUndefined();
+    // No CI configured for it: refused too.
+    await expect(registerEuicc({ ...deps, trustAnchors: [] }, { eid: a.eid, curve: set.curve, euiccCertificate: a.certificate.der, eumCertificate: set.eum.certificate.der })).rejects.toMatchObject({ field: 'euiccCertificate' });
+    // Its own certificate: registered with the validated key, so the first result needs no chain validation.
+    const ok = await registerEuicc(deps, { eid: a.eid, curve: set.curve, euiccCertificate: a.certificate.der, eumCertificate: set.eum.certificate.der });
+    const row = (await deps.store.findEuiccById(ok.id))!;
+    expect(row.euiccKeyCheck?.length).toBe(32);
+    expect(new Uint8Array((await euiccPublicKey(deps, row))!.spki)).toEqual(new Uint8Array(row.euiccPublicKey!));
+    // Labs (verification off): the certificate is kept as given, not checked.
+    const lab = await registerEuicc(deps, { eid: b.eid, curve: set.curve, verificationPolicy: 'off', euiccCertificate: Uint8Array.of(0x30, 0) });
+    expect((await deps.store.findEuiccById(lab.id))!.euiccPublicKey).toBeNull();
   });
 });

@@ -24,7 +24,9 @@ let eim: TestEim;
 const T = 'fan';
 const REQUEST = { kind: 'psmo', operations: [{ op: 'listProfileInfo' }] };
 const MEMBERS = 300;
-const CERT = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00); // the eIM only needs to know it has one
+const CERT = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00); // the fan-out only needs to know there is one
+/** Marks an eUICC's certificate known without a real chain (registration would validate one). */
+const knowsCertificate = (id: number) => eim.deps.store.updateEuicc(id, { euiccCertificate: CERT });
 
 useTestEim(1, (_pki, e) => {
   eim = e;
@@ -33,20 +35,20 @@ beforeAll(async () => {
   for (let i = 0; i < MEMBERS; i++) {
     // Every 3rd eUICC has no known certificate (a certificate request comes first); every 5th has an
     // association token; every 7th is brainpool; the counters start at different values.
-    await registerEuicc(eim.deps, {
+    const e = await registerEuicc(eim.deps, {
       eid: eidFor(5000 + i),
       tenantId: T,
       curve: i % 7 === 0 ? 'brainpoolP256r1' : 'P-256',
       counterValue: i * 3,
-      ...(i % 3 === 0 ? {} : { euiccCertificate: CERT }),
       ...(i % 5 === 0 ? { associationToken: 1000 + i } : {}),
       tags: ['fan'],
     });
+    if (i % 3 !== 0) await knowsCertificate(e.id);
   }
   // Two members that cannot take the order: no association with this eIM, and an exhausted counter.
   await eim.deps.store.insertEuicc({ eid: eidFor(4998), tenantId: T, tags: ['fan'] });
-  const full = await registerEuicc(eim.deps, { eid: eidFor(4999), tenantId: T, counterValue: 0x7fffff, euiccCertificate: CERT, tags: ['fan'] });
-  void full;
+  const full = await registerEuicc(eim.deps, { eid: eidFor(4999), tenantId: T, counterValue: 0x7fffff, tags: ['fan'] });
+  await knowsCertificate(full.id);
 }, 120_000);
 
 type Row = { o: typeof orders.$inferSelect; p: typeof packages.$inferSelect };
@@ -123,7 +125,7 @@ describe('bulk-order fan-out', () => {
   it('writes the same order, event and package (up to the random parts) as queueOrder', async () => {
     const eid = eidFor(7000);
     const twin = eidFor(7001);
-    for (const e of [eid, twin]) await registerEuicc(eim.deps, { eid: e, tenantId: T, counterValue: 41, associationToken: 9, euiccCertificate: CERT, tags: ['twin-' + e] });
+    for (const e of [eid, twin]) await knowsCertificate((await registerEuicc(eim.deps, { eid: e, tenantId: T, counterValue: 41, associationToken: 9, tags: ['twin-' + e] })).id);
     const group = await createGroup(eim.deps, T, { name: 'twin', kind: 'static', eids: [eid] });
     const report = await createBulkOrder(eim.deps, T, { groupId: group.id, request: REQUEST });
     const euicc = (await eim.deps.store.findEuiccByEid(twin))!;
@@ -140,7 +142,7 @@ describe('bulk-order fan-out', () => {
 
   it('a batch that fails unexpectedly is redone member by member; each member still gets its order once', async () => {
     const eids = [eidFor(7100), eidFor(7101), eidFor(7102)];
-    for (const e of eids) await registerEuicc(eim.deps, { eid: e, tenantId: T, counterValue: 10, euiccCertificate: CERT, tags: ['flaky'] });
+    for (const e of eids) await knowsCertificate((await registerEuicc(eim.deps, { eid: e, tenantId: T, counterValue: 10, tags: ['flaky'] })).id);
     const group = await createGroup(eim.deps, T, { name: 'flaky', kind: 'static', eids: [...eids, eidFor(4998)] });
     const store = eim.deps.store;
     // The set-based write fails (as an unforeseen database error would); single-member writes go through.
