@@ -19,21 +19,28 @@ type Row = Record<string, unknown>;
 type Pkg = NonNullable<ResultContext['pkg']>;
 
 const dialect = new PgDialect();
-const names = new Map<string, string>();
+
+type Prepared = { execute(values: Record<string, unknown>): Promise<unknown> };
 
 /**
- * Runs a hot statement as a named prepared statement: PostgreSQL parses and plans it once per connection
- * instead of on every call. The name follows the text (a statement's variants get their own names).
+ * A hot statement, compiled to SQL text once (its only parameter is `input`, the items as one jsonb array)
+ * and run as a named prepared statement: PostgreSQL parses and plans it once per connection, and nothing
+ * builds or hashes its text again per call. The prepared query is kept per drizzle session (the database's,
+ * or a transaction's).
  */
-export async function rows(q: Queryable, query: SQL): Promise<Row[]> {
-  const compiled = dialect.sqlToQuery(query);
-  let name = names.get(compiled.sql);
-  if (!name) {
-    name = `eim_cycle_${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 16)}`;
-    if (names.size < 1000) names.set(compiled.sql, name);
-  }
-  const r = (await q._.session.prepareQuery(compiled, undefined, name, false).execute()) as unknown as { rows: Row[] };
-  return r.rows;
+function statement(build: (input: SQL) => SQL): (q: Queryable, input: string) => Promise<Row[]> {
+  const compiled = dialect.sqlToQuery(build(sql`${sql.placeholder('input')}`));
+  const name = `eim_cycle_${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 16)}`;
+  const prepared = new WeakMap<object, Prepared>();
+  return async (q, input) => {
+    const session = q._.session;
+    let p = prepared.get(session);
+    if (!p) {
+      p = session.prepareQuery(compiled, undefined, name, false) as unknown as Prepared;
+      prepared.set(session, p);
+    }
+    return ((await p.execute({ input })) as { rows: Row[] }).rows;
+  };
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -61,15 +68,12 @@ export interface ContextQuery {
  * For each query: this eIM's association token, the package the result names (by eimTransactionId, whichever
  * eUICC it belongs to: the caller refuses another eUICC's; else by counterValue) with its order, and the inventory.
  */
-export async function resultContexts(q: Queryable, items: ContextQuery[]): Promise<ResultContext[]> {
-  const json = input(items.map((c) => ({ euicc_id: c.euiccId, eim_id: c.eimId, txid: c.txid ? hex(c.txid) : null, counter: c.counter })));
-  const found = await rows(
-    q,
-    sql`SELECT x.i, (SELECT association_token FROM associations a WHERE a.euicc_id = x.euicc_id AND a.eim_id = x.eim_id) AS association_token,
+const RESULT_CONTEXTS = statement(
+  (input) => sql`SELECT x.i, (SELECT association_token FROM associations a WHERE a.euicc_id = x.euicc_id AND a.eim_id = x.eim_id) AS association_token,
       ${sql.raw(inventoryOf('x.euicc_id'))} AS inventory,
       p.id, p.order_id, p.euicc_id, p.kind, p.eim_transaction_id, p.counter_value, p.status,
       o.tenant_id, o.kind AS order_kind, o.request, o.status AS order_status, o.attempts, o.activation_code_id
-    FROM jsonb_to_recordset(${json}::jsonb) AS x(i integer, euicc_id bigint, eim_id text, txid text, counter bigint)
+    FROM jsonb_to_recordset(${input}::jsonb) AS x(i integer, euicc_id bigint, eim_id text, txid text, counter bigint)
     LEFT JOIN LATERAL (
       SELECT * FROM (
         (SELECT id, order_id, euicc_id, kind, eim_transaction_id, counter_value, status, 1 AS pri FROM packages WHERE eim_transaction_id = decode(x.txid, 'hex'))
@@ -78,7 +82,11 @@ export async function resultContexts(q: Queryable, items: ContextQuery[]): Promi
       ) AS u ORDER BY pri LIMIT 1
     ) AS p ON true
     LEFT JOIN orders o ON o.id = p.order_id`,
-  );
+);
+
+export async function resultContexts(q: Queryable, items: ContextQuery[]): Promise<ResultContext[]> {
+  const json = input(items.map((c) => ({ euicc_id: c.euiccId, eim_id: c.eimId, txid: c.txid ? hex(c.txid) : null, counter: c.counter })));
+  const found = await RESULT_CONTEXTS(q, json);
   const byIndex = new Map(found.map((r) => [Number(r.i), r]));
   return items.map((_, i) => resultContextOf(byIndex.get(i)!));
 }
@@ -169,18 +177,18 @@ export interface Claim {
 }
 
 /** Marks queued packages delivered and changes their orders; for each item, whether it claimed its package. */
-export async function claimPackages(q: Queryable, items: Claim[]): Promise<boolean[]> {
-  const json = input(items.map((c) => ({ package_id: c.packageId, at: c.at.toISOString(), ...orderChangeFields(c.change) })));
-  const claimed = await rows(
-    q,
-    sql`WITH input AS (SELECT * FROM jsonb_to_recordset(${json}::jsonb) AS x(i integer, package_id bigint, at timestamptz, ${sql.raw(ORDER_CHANGE_COLUMNS)})),
+const CLAIM = statement(
+  (input) => sql`WITH input AS (SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(i integer, package_id bigint, at timestamptz, ${sql.raw(ORDER_CHANGE_COLUMNS)})),
       locked AS (SELECT id FROM packages WHERE id IN (SELECT package_id FROM input) AND status = 'queued' ORDER BY id FOR UPDATE),
       claimed AS (UPDATE packages p SET status = 'delivered', delivery_count = 1, delivered_at = c.at FROM input c
         WHERE p.id = c.package_id AND p.id IN (SELECT id FROM locked) AND p.status = 'queued' RETURNING c.i, p.order_id),
       ${sql.raw(orderChangesCtes('claimed'))}
     SELECT i FROM claimed`,
-  );
-  const won = new Set(claimed.map((r) => Number(r.i)));
+);
+
+export async function claimPackages(q: Queryable, items: Claim[]): Promise<boolean[]> {
+  const json = input(items.map((c) => ({ package_id: c.packageId, at: c.at.toISOString(), ...orderChangeFields(c.change) })));
+  const won = new Set((await CLAIM(q, json)).map((r) => Number(r.i)));
   return items.map((_, i) => won.has(i));
 }
 
@@ -198,6 +206,36 @@ export interface Answer {
  * has changed since (then nothing at all is written for it): answers the package, changes the order, the
  * eUICC and its inventory, and writes the order's and the profiles' events.
  */
+const PROFILE_EVENTS = `SELECT c.i, e.n, e."tenantId", e.type, e."subjectType", e."subjectId", e.data
+  FROM answered t JOIN input c ON c.i = t.i
+  CROSS JOIN LATERAL jsonb_to_recordset(c.inv_events) AS e(n integer, "tenantId" text, type text, "subjectType" text, "subjectId" text, data jsonb)`;
+
+const ANSWER = statement(
+  (input) => sql`WITH input AS (SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(i integer, package_id bigint, at timestamptz,
+          r_euicc_id bigint, r_package_id bigint, r_kind text, r_seq bigint, r_der text, r_verified boolean, eu_id bigint, eu_seq bigint, eu_stale boolean,
+          inv_check jsonb, inv_upserts jsonb, inv_deletes jsonb, inv_events jsonb, ${sql.raw(ORDER_CHANGE_COLUMNS)})),
+      fresh AS (SELECT c.i FROM input c WHERE c.inv_check IS NULL OR c.inv_check = ${sql.raw(inventoryOf('c.eu_id'))}),
+      res AS (INSERT INTO results (euicc_id, package_id, kind, seq_number, der, verified)
+        SELECT r_euicc_id, r_package_id, r_kind, r_seq, decode(r_der, 'hex'), r_verified FROM input WHERE i IN (SELECT i FROM fresh) ORDER BY i),
+      locked AS (SELECT id FROM packages WHERE id IN (SELECT c.package_id FROM input c JOIN fresh f ON f.i = c.i) AND status <> 'answered' ORDER BY id FOR UPDATE),
+      answered AS (UPDATE packages p SET status = 'answered', answered_at = c.at FROM input c
+        WHERE p.id = c.package_id AND p.id IN (SELECT id FROM locked) AND c.i IN (SELECT i FROM fresh) AND p.status <> 'answered' RETURNING c.i, p.order_id),
+      ${sql.raw(orderChangesCtes('answered', PROFILE_EVENTS))},
+      eu AS (UPDATE euiccs e SET last_seq_number = c.eu_seq, inventory_stale = COALESCE(c.eu_stale, e.inventory_stale)
+        FROM answered t JOIN input c ON c.i = t.i WHERE e.id = c.eu_id),
+      removed AS (DELETE FROM profiles pr USING answered t JOIN input c ON c.i = t.i CROSS JOIN LATERAL jsonb_array_elements_text(c.inv_deletes) AS d(iccid)
+        WHERE pr.euicc_id = c.eu_id AND pr.iccid = d.iccid),
+      -- profiles.created_at is the row's updatedAt (schema.ts).
+      written AS (INSERT INTO profiles (euicc_id, iccid, isdp_aid, state, profile_class, profile_name, service_provider_name, nickname, fallback_attribute, created_at)
+        SELECT c.eu_id, u.iccid, u."isdpAid", u.state, u."profileClass", u."profileName", u."serviceProviderName", u.nickname, u."fallbackAttribute", c.at
+        FROM answered t JOIN input c ON c.i = t.i
+        CROSS JOIN LATERAL jsonb_to_recordset(c.inv_upserts) AS u(iccid text, "isdpAid" text, state text, "profileClass" text, "profileName" text, "serviceProviderName" text, nickname text, "fallbackAttribute" boolean)
+        ON CONFLICT (euicc_id, iccid) DO UPDATE SET isdp_aid = excluded.isdp_aid, state = excluded.state, profile_class = excluded.profile_class,
+          profile_name = excluded.profile_name, service_provider_name = excluded.service_provider_name, nickname = excluded.nickname,
+          fallback_attribute = excluded.fallback_attribute, created_at = excluded.created_at)
+    SELECT c.i, t.i IS NOT NULL AS answered, f.i IS NOT NULL AS fresh FROM input c LEFT JOIN answered t ON t.i = c.i LEFT JOIN fresh f ON f.i = c.i`,
+);
+
 export async function answerPackages(q: Queryable, items: Answer[]): Promise<AnswerOutcome[]> {
   const json = input(
     items.map((a) => ({
@@ -219,36 +257,7 @@ export async function answerPackages(q: Queryable, items: Answer[]): Promise<Ans
       ...orderChangeFields(a.change),
     })),
   );
-  const profileEvents = `SELECT c.i, e.n, e."tenantId", e.type, e."subjectType", e."subjectId", e.data
-    FROM answered t JOIN input c ON c.i = t.i
-    CROSS JOIN LATERAL jsonb_to_recordset(c.inv_events) AS e(n integer, "tenantId" text, type text, "subjectType" text, "subjectId" text, data jsonb)`;
-  const outcome = await rows(
-    q,
-    sql`WITH input AS (SELECT * FROM jsonb_to_recordset(${json}::jsonb) AS x(i integer, package_id bigint, at timestamptz,
-          r_euicc_id bigint, r_package_id bigint, r_kind text, r_seq bigint, r_der text, r_verified boolean, eu_id bigint, eu_seq bigint, eu_stale boolean,
-          inv_check jsonb, inv_upserts jsonb, inv_deletes jsonb, inv_events jsonb, ${sql.raw(ORDER_CHANGE_COLUMNS)})),
-      fresh AS (SELECT c.i FROM input c WHERE c.inv_check IS NULL OR c.inv_check = ${sql.raw(inventoryOf('c.eu_id'))}),
-      res AS (INSERT INTO results (euicc_id, package_id, kind, seq_number, der, verified)
-        SELECT r_euicc_id, r_package_id, r_kind, r_seq, decode(r_der, 'hex'), r_verified FROM input WHERE i IN (SELECT i FROM fresh) ORDER BY i),
-      locked AS (SELECT id FROM packages WHERE id IN (SELECT c.package_id FROM input c JOIN fresh f ON f.i = c.i) AND status <> 'answered' ORDER BY id FOR UPDATE),
-      answered AS (UPDATE packages p SET status = 'answered', answered_at = c.at FROM input c
-        WHERE p.id = c.package_id AND p.id IN (SELECT id FROM locked) AND c.i IN (SELECT i FROM fresh) AND p.status <> 'answered' RETURNING c.i, p.order_id),
-      ${sql.raw(orderChangesCtes('answered', profileEvents))},
-      eu AS (UPDATE euiccs e SET last_seq_number = c.eu_seq, inventory_stale = COALESCE(c.eu_stale, e.inventory_stale)
-        FROM answered t JOIN input c ON c.i = t.i WHERE e.id = c.eu_id),
-      removed AS (DELETE FROM profiles pr USING answered t JOIN input c ON c.i = t.i CROSS JOIN LATERAL jsonb_array_elements_text(c.inv_deletes) AS d(iccid)
-        WHERE pr.euicc_id = c.eu_id AND pr.iccid = d.iccid),
-      -- profiles.created_at is the row's updatedAt (schema.ts).
-      written AS (INSERT INTO profiles (euicc_id, iccid, isdp_aid, state, profile_class, profile_name, service_provider_name, nickname, fallback_attribute, created_at)
-        SELECT c.eu_id, u.iccid, u."isdpAid", u.state, u."profileClass", u."profileName", u."serviceProviderName", u.nickname, u."fallbackAttribute", c.at
-        FROM answered t JOIN input c ON c.i = t.i
-        CROSS JOIN LATERAL jsonb_to_recordset(c.inv_upserts) AS u(iccid text, "isdpAid" text, state text, "profileClass" text, "profileName" text, "serviceProviderName" text, nickname text, "fallbackAttribute" boolean)
-        ON CONFLICT (euicc_id, iccid) DO UPDATE SET isdp_aid = excluded.isdp_aid, state = excluded.state, profile_class = excluded.profile_class,
-          profile_name = excluded.profile_name, service_provider_name = excluded.service_provider_name, nickname = excluded.nickname,
-          fallback_attribute = excluded.fallback_attribute, created_at = excluded.created_at)
-    SELECT c.i, t.i IS NOT NULL AS answered, f.i IS NOT NULL AS fresh FROM input c LEFT JOIN answered t ON t.i = c.i LEFT JOIN fresh f ON f.i = c.i`,
-  );
-  const byIndex = new Map(outcome.map((r) => [Number(r.i), r]));
+  const byIndex = new Map((await ANSWER(q, json)).map((r) => [Number(r.i), r]));
   return items.map((_, i) => {
     const r = byIndex.get(i)!;
     return r.answered ? 'answered' : r.fresh ? 'alreadyAnswered' : 'inventoryChanged';
