@@ -8,7 +8,7 @@ import type { AnswerOutcome, ResultContext } from '../services/package-cycle-por
 import type { PendingPackage, Repositories } from '../services/ports.ts';
 import { Batcher } from './batcher.ts';
 import type { Db } from './database.ts';
-import { answerPackages, claimPackages, resultContexts, type Answer, type Claim, type ContextQuery } from './package-cycle.ts';
+import { answerPackages, claimPackages, pendingPackage, resultContexts, type Answer, type Claim, type ContextQuery } from './package-cycle.ts';
 import { euiccs, orders, packages } from './schema.ts';
 
 type Cycle = Pick<Repositories, 'findEuiccByEid' | 'nextPackage' | 'findResultContext' | 'claimPackageDelivery' | 'answerPackage'>;
@@ -44,7 +44,7 @@ export function batchedCycle(db: Db, single: Cycle): { repositories: Cycle; batc
     async many(ids) {
       const found = new Map<number, PendingPackage>();
       for (const row of await nextPackages.execute({ ids })) {
-        found.set(row.p.euiccId, { ...row.p, orderStatus: row.orderStatus, orderExpiresAt: row.orderExpiresAt, orderTenantId: row.orderTenantId, orderKind: row.orderKind, orderActivationCodeId: row.orderActivationCodeId } as PendingPackage);
+        found.set(row.p.euiccId, pendingPackage(row));
       }
       return ids.map((id) => found.get(id));
     },

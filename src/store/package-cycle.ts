@@ -13,6 +13,7 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type { PlannedProfile } from '../domain/inventory.ts';
 import type { ResultRecord } from '../domain/records.ts';
 import type { AnsweredEuicc, AnswerOutcome, InventoryWrite, OrderChange, PackageCycleRepositories, ResultContext } from '../services/package-cycle-ports.ts';
+import type { PendingPackage } from '../services/ports.ts';
 import type { Queryable } from './database.ts';
 
 type Row = Record<string, unknown>;
@@ -262,6 +263,11 @@ export async function answerPackages(q: Queryable, items: Answer[]): Promise<Ans
     const r = byIndex.get(i)!;
     return r.answered ? 'answered' : r.fresh ? 'alreadyAnswered' : 'inventoryChanged';
   });
+}
+
+/** A next-package row (the package and its order's columns) as the PendingPackage the cycle reads. */
+export function pendingPackage(row: { p: object; orderStatus: string; orderExpiresAt: Date | null; orderTenantId: string; orderKind: string; orderActivationCodeId: number | null }): PendingPackage {
+  return { ...row.p, orderStatus: row.orderStatus, orderExpiresAt: row.orderExpiresAt, orderTenantId: row.orderTenantId, orderKind: row.orderKind, orderActivationCodeId: row.orderActivationCodeId } as PendingPackage;
 }
 
 /** The cycle's statements for one item at a time (inside a transaction, or the store's batch of one). */

@@ -1,7 +1,7 @@
 // The Store of src/services/ports.ts on drizzle: one implementation for PGlite and PostgreSQL.
 import { and, asc, count, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { ApiKeyRecord, AuditRecord, Association, EimPackage, Euicc, EventRecord, NotificationRecord, Order, ProfileRecord } from '../domain/records.ts';
-import type { PendingPackage, Repositories, Store } from '../services/ports.ts';
+import type { Repositories, Store } from '../services/ports.ts';
 import type { Db, Queryable } from './database.ts';
 import { euiccRepositories } from './euicc-queries.ts';
 import { groupRepositories } from './groups.ts';
@@ -10,7 +10,7 @@ import { webhookRepositories } from './webhooks.ts';
 import { poolRepositories } from './pools.ts';
 import { orderRepositories } from './order-queries.ts';
 import { downloadSessionRepositories } from './download-sessions.ts';
-import { packageCycleRepositories } from './package-cycle.ts';
+import { packageCycleRepositories, pendingPackage } from './package-cycle.ts';
 import { batchedCycle } from './batched-cycle.ts';
 import { fanOutRepositories } from './fan-out.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
@@ -129,7 +129,7 @@ export function repositories(q: Queryable, inTx: boolean): Repositories {
             .where(and(eq(packages.euiccId, euiccId), inArray(packages.status, OPEN_PACKAGE)))
             .orderBy(asc(packages.id))
             .limit(1);
-      return row ? ({ ...row.p, orderStatus: row.orderStatus, orderExpiresAt: row.orderExpiresAt, orderTenantId: row.orderTenantId, orderKind: row.orderKind, orderActivationCodeId: row.orderActivationCodeId } as PendingPackage) : undefined;
+      return row ? pendingPackage(row) : undefined;
     },
     async findPackageByTransactionId(eimTransactionId) {
       const [row] = hot ? await hot.packageByTxid.execute({ txid: eimTransactionId }) : await q.select().from(packages).where(eq(packages.eimTransactionId, eimTransactionId)).limit(1);
