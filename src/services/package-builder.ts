@@ -4,7 +4,7 @@ import { SGP32Definitions as S } from '../asn1/index.ts';
 import { lengthBytes, tlv } from '../asn1/tlv.ts';
 import { eimSignature, type AssociationToken } from '../crypto/signatures.ts';
 import type { Signer } from '../crypto/signer.ts';
-import { bytesEqual, concatBytes, fromHex } from '../lib/bytes.ts';
+import { bytesEqual, fromHex } from '../lib/bytes.ts';
 import { euiccPackageValue, type OrderRequest } from '../domain/operations.ts';
 
 /** SGP.32 v1.2 §3.2: the largest counterValue an eUICC accepts. */
@@ -33,7 +33,7 @@ export async function buildEuiccPackageRequest(input: EuiccPackageInput): Promis
     euiccPackage: euiccPackageValue(input.request),
   });
   const signature = await eimSignature.sign(input.signer, signed, input.associationToken);
-  return tlv([0xbf, 0x51], concatBytes(signed, tlv([0x5f, 0x37], signature)));
+  return euiccPackageRequestTlv(signed, signature);
 }
 
 /**

@@ -13,14 +13,14 @@ export interface ResultContext {
   /** The association token of this eIM's association with the eUICC; null when none is set or there is no association. */
   associationToken: number | null;
   /**
-   * The package with this eimTransactionId (of any eUICC: the caller checks it is this eUICC's), or when
-   * there is none, the eUICC's package with this counterValue.
-   */
-  /**
    * The eUICC's profile inventory when it was read, and the value the answer compares to check it has not
    * changed since (a plan made from it is written only onto the same inventory).
    */
   inventory: { profiles: PlannedProfile[]; check: unknown };
+  /**
+   * The package with this eimTransactionId (of any eUICC: the caller checks it is this eUICC's), or when
+   * there is none, the eUICC's package with this counterValue.
+   */
   pkg: (Pick<EimPackage, 'id' | 'orderId' | 'euiccId' | 'kind' | 'eimTransactionId' | 'counterValue' | 'status'> & { order: PackageOrder }) | undefined;
 }
 

@@ -202,15 +202,16 @@ export interface Answer {
   inventory?: InventoryWrite;
 }
 
+/** The profile events of each answered item (the plan's, numbered from 1), to follow its order event. */
+const PROFILE_EVENTS = `SELECT c.i, e.n, e."tenantId", e.type, e."subjectType", e."subjectId", e.data
+  FROM answered t JOIN input c ON c.i = t.i
+  CROSS JOIN LATERAL jsonb_to_recordset(c.inv_events) AS e(n integer, "tenantId" text, type text, "subjectType" text, "subjectId" text, data jsonb)`;
+
 /**
  * Records each result, and unless its package was already answered, or the inventory its plan was made from
  * has changed since (then nothing at all is written for it): answers the package, changes the order, the
  * eUICC and its inventory, and writes the order's and the profiles' events.
  */
-const PROFILE_EVENTS = `SELECT c.i, e.n, e."tenantId", e.type, e."subjectType", e."subjectId", e.data
-  FROM answered t JOIN input c ON c.i = t.i
-  CROSS JOIN LATERAL jsonb_to_recordset(c.inv_events) AS e(n integer, "tenantId" text, type text, "subjectType" text, "subjectId" text, data jsonb)`;
-
 const ANSWER = statement(
   (input) => sql`WITH input AS (SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(i integer, package_id bigint, at timestamptz,
           r_euicc_id bigint, r_package_id bigint, r_kind text, r_seq bigint, r_der text, r_verified boolean, eu_id bigint, eu_seq bigint, eu_stale boolean,

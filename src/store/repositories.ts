@@ -16,6 +16,8 @@ import { fanOutRepositories } from './fan-out.ts';
 import { apiKeys, associations, auditLog, euiccs, events, notifications, orders, packages, profiles, results } from './schema.ts';
 
 const OPEN_PACKAGE = ['queued', 'delivered'];
+/** The profile columns an inventory write overwrites (all but the key). */
+const PROFILE_COLUMNS = ['isdpAid', 'state', 'profileClass', 'profileName', 'serviceProviderName', 'nickname', 'fallbackAttribute', 'updatedAt'] as const;
 
 /**
  * The reads every package cycle makes, as named prepared statements built once: PostgreSQL parses and plans
@@ -177,16 +179,7 @@ export function repositories(q: Queryable, inTx: boolean): Repositories {
           .values(upserts.map((p) => ({ ...p, euiccId, updatedAt })))
           .onConflictDoUpdate({
             target: [profiles.euiccId, profiles.iccid],
-            set: {
-              isdpAid: sql`excluded.isdp_aid`,
-              state: sql`excluded.state`,
-              profileClass: sql`excluded.profile_class`,
-              profileName: sql`excluded.profile_name`,
-              serviceProviderName: sql`excluded.service_provider_name`,
-              nickname: sql`excluded.nickname`,
-              fallbackAttribute: sql`excluded.fallback_attribute`,
-              updatedAt: sql`excluded.${sql.identifier(profiles.updatedAt.name)}`,
-            },
+            set: Object.fromEntries(PROFILE_COLUMNS.map((k) => [k, sql`excluded.${sql.identifier(profiles[k].name)}`])),
           });
       }
     },
